@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from sora_social.accounts.models import AuthToken, User
+from sora_social.accounts.selectors import auth_token_find
+from sora_social.accounts.services import auth_token_touch
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <key>``, one token per signed-in device."""
+
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[User, AuthToken] | None:
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header: use `Token <key>`.")
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("Invalid token header.") from None
+        token = auth_token_find(key=key)
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        auth_token_touch(token=token)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword

@@ -1,0 +1,110 @@
+"""Every read of users and the social graph."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from sora_social.accounts.models import AuthToken, Block, Follow, User
+from sora_social.core.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Relationship:
+    is_following: bool = False
+    follows_you: bool = False
+    is_blocked: bool = False
+
+    @property
+    def is_mutual(self) -> bool:
+        return self.is_following and self.follows_you
+
+
+def user_find(*, username: str) -> User | None:
+    return User.objects.filter(username__iexact=username, is_active=True).first()
+
+
+def user_get_visible(*, username: str, viewer: User) -> User:
+    """The profile ``viewer`` may see: 404 for unknown or deactivated users and for users who block them."""
+    user = user_find(username=username)
+    if user is None or (user.pk != viewer.pk and Block.objects.filter(blocker=user, blocked=viewer).exists()):
+        raise NotFound(f"There is no user called {username!r}.", code="user_not_found")
+    return user
+
+
+def block_exists_between(*, a: User, b: User) -> bool:
+    return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
+
+
+def blocked_user_ids(*, user: User) -> set[int]:
+    """Everyone hidden from ``user`` by a block, in either direction."""
+    pairs = Block.objects.filter(Q(blocker=user) | Q(blocked=user)).values_list("blocker_id", "blocked_id")
+    return {other for pair in pairs for other in pair if other != user.pk}
+
+
+def users_are_mutuals(*, a: User, b: User) -> bool:
+    return Follow.objects.filter(Q(follower=a, followee=b) | Q(follower=b, followee=a)).count() == 2
+
+
+def is_following(*, follower: User, followee: User) -> bool:
+    return Follow.objects.filter(follower=follower, followee=followee).exists()
+
+
+def relationships(*, viewer: User, user_ids: Iterable[int]) -> dict[int, Relationship]:
+    """How ``viewer`` relates to each of ``user_ids``, in three queries whatever their number."""
+    ids = set(user_ids) - {viewer.pk}
+    if not ids:
+        return {}
+    following = set(
+        Follow.objects.filter(follower=viewer, followee_id__in=ids).values_list("followee_id", flat=True)
+    )
+    followers = set(
+        Follow.objects.filter(followee=viewer, follower_id__in=ids).values_list("follower_id", flat=True)
+    )
+    blocked = set(
+        Block.objects.filter(blocker=viewer, blocked_id__in=ids).values_list("blocked_id", flat=True)
+    )
+    return {
+        user_id: Relationship(
+            is_following=user_id in following, follows_you=user_id in followers, is_blocked=user_id in blocked
+        )
+        for user_id in ids
+    }
+
+
+def _hidden_from(viewer: User) -> Q:
+    return Q(blocks_made__blocked=viewer) | Q(blocks_received__blocker=viewer)
+
+
+def follower_edges(*, user: User, viewer: User) -> QuerySet[Follow]:
+    """Who follows ``user``, as follow edges, leaving out anyone hidden from ``viewer`` by a block."""
+    hidden = User.objects.filter(_hidden_from(viewer)).values("pk")
+    return (
+        Follow.objects.filter(followee=user, follower__is_active=True)
+        .exclude(follower_id__in=hidden)
+        .select_related("follower")
+    )
+
+
+def following_edges(*, user: User, viewer: User) -> QuerySet[Follow]:
+    hidden = User.objects.filter(_hidden_from(viewer)).values("pk")
+    return (
+        Follow.objects.filter(follower=user, followee__is_active=True)
+        .exclude(followee_id__in=hidden)
+        .select_related("followee")
+    )
+
+
+def block_edges(*, user: User) -> QuerySet[Block]:
+    return Block.objects.filter(blocker=user).select_related("blocked")
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def auth_token_find(*, key: str) -> AuthToken | None:
+    return AuthToken.objects.select_related("user").filter(digest=token_digest(key)).first()

@@ -1,0 +1,232 @@
+"""Every write to users, tokens and the social graph."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import IO
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sora_social.accounts.models import (
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+    AuthToken,
+    Block,
+    Follow,
+    User,
+    username_validator,
+)
+from sora_social.accounts.selectors import block_exists_between, token_digest
+from sora_social.core.errors import Forbidden, InvalidInput
+from sora_social.core.events import close_sockets, session_group, token_group
+from sora_social.core.images import normalize_image
+
+MINIMUM_AGE_YEARS = 13
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "api",
+        "me",
+        "moderator",
+        "moderators",
+        "root",
+        "staff",
+        "support",
+        "system",
+        "sora",
+        "sora_social",
+        "official",
+        "help",
+        "security",
+        "null",
+        "undefined",
+    }
+)
+AVATAR_MAX_BYTES = 8 * 1024 * 1024
+AVATAR_MAX_PIXELS = 40_000_000
+AVATAR_SIDE = 512
+
+
+def _invalid(field: str, message: str, code: str = "invalid") -> InvalidInput:
+    return InvalidInput(
+        f"{field.replace('_', ' ').capitalize()}: {message}", code=code, fields={field: [message]}
+    )
+
+
+def username_check(username: str) -> None:
+    if not USERNAME_MIN_LENGTH <= len(username) <= USERNAME_MAX_LENGTH:
+        raise _invalid("username", f"Use {USERNAME_MIN_LENGTH} to {USERNAME_MAX_LENGTH} characters.")
+    try:
+        username_validator(username)
+    except DjangoValidationError as error:
+        raise _invalid("username", error.messages[0]) from None
+    if username.lower() in RESERVED_USERNAMES:
+        raise _invalid("username", "This username is reserved.", code="username_taken")
+    if User.objects.filter(username__iexact=username).exists():
+        raise _invalid("username", "This username is taken.", code="username_taken")
+
+
+def _age_on(birth_date: date, today: date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, email: str = "", birth_date: date | None = None) -> User:
+    username_check(username)
+    email = email.strip()
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise _invalid("email", "An account with this email already exists.", code="email_taken")
+    if birth_date is not None:
+        today = timezone.localdate()
+        if birth_date > today:
+            raise _invalid("birth_date", "The birth date is in the future.")
+        if _age_on(birth_date, today) < MINIMUM_AGE_YEARS:
+            raise _invalid(
+                "birth_date", f"You must be at least {MINIMUM_AGE_YEARS} to use this app.", code="too_young"
+            )
+    user = User(username=username, email=email, birth_date=birth_date)
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as error:
+        raise InvalidInput(
+            f"Password: {error.messages[0]}", code="invalid", fields={"password": error.messages}
+        ) from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two sign-ups raced for the same name; the database's case-insensitive constraint decided.
+        raise _invalid("username", "This username is taken.", code="username_taken") from None
+    return user
+
+
+def auth_token_create(*, user: User, user_agent: str = "") -> tuple[AuthToken, str]:
+    """A new token for one device; returns the token and its key, which is never stored or shown again."""
+    key = secrets.token_hex(20)
+    token = AuthToken.objects.create(user=user, digest=token_digest(key), user_agent=user_agent[:200])
+    return token, key
+
+
+@transaction.atomic
+def auth_token_revoke(*, token: AuthToken) -> None:
+    """Sign one device out: the token stops working and its open sockets close."""
+    AuthToken.objects.filter(pk=token.pk).delete()
+    close_sockets([token_group(token.pk)])
+
+
+def auth_token_touch(*, token: AuthToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def session_revoke(*, session_key: str | None) -> None:
+    """Close the sockets opened with a browser session that is being signed out."""
+    if session_key:
+        close_sockets([session_group(session_key)])
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    avatar: IO[bytes] | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    fields: list[str] = []
+    if display_name is not None:
+        user.display_name = display_name.strip()
+        fields.append("display_name")
+    if bio is not None:
+        user.bio = bio.strip()
+        fields.append("bio")
+    old_avatar = user.avatar.name if user.avatar else ""
+    new_avatar = ""
+    if avatar is not None:
+        clean = normalize_image(
+            avatar,
+            field="avatar",
+            max_bytes=AVATAR_MAX_BYTES,
+            max_pixels=AVATAR_MAX_PIXELS,
+            max_side=AVATAR_SIDE,
+        )
+        new_avatar = default_storage.save(
+            f"avatars/{user.pk}/{secrets.token_hex(8)}.{clean.name.rsplit('.', 1)[1]}", clean
+        )
+        user.avatar.name = new_avatar
+        fields.append("avatar")
+    elif remove_avatar:
+        user.avatar.name = ""
+        fields.append("avatar")
+    if not fields:
+        return user
+    try:
+        user.save(update_fields=fields)
+    except Exception:
+        if new_avatar:
+            default_storage.delete(new_avatar)
+        raise
+    if old_avatar and "avatar" in fields:
+        transaction.on_commit(lambda: default_storage.delete(old_avatar))
+    return user
+
+
+def _check_not_self(actor: User, target: User, verb: str) -> None:
+    if actor.pk == target.pk:
+        raise InvalidInput(f"You cannot {verb} yourself.", code=f"cannot_{verb}_self")
+
+
+@transaction.atomic
+def follow_create(*, follower: User, followee: User) -> bool:
+    """Follow; returns False when already following (the call is idempotent)."""
+    _check_not_self(follower, followee, "follow")
+    if block_exists_between(a=follower, b=followee):
+        raise Forbidden("You cannot follow this user.", code="blocked")
+    _, created = Follow.objects.get_or_create(follower=follower, followee=followee)
+    if created:
+        User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
+        User.objects.filter(pk=followee.pk).update(follower_count=F("follower_count") + 1)
+    return created
+
+
+def _follow_remove(*, follower: User, followee: User) -> bool:
+    deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    if deleted:
+        User.objects.filter(pk=follower.pk).update(following_count=F("following_count") - 1)
+        User.objects.filter(pk=followee.pk).update(follower_count=F("follower_count") - 1)
+    return bool(deleted)
+
+
+@transaction.atomic
+def follow_delete(*, follower: User, followee: User) -> bool:
+    """Unfollow; returns False when there was nothing to undo."""
+    _check_not_self(follower, followee, "follow")
+    return _follow_remove(follower=follower, followee=followee)
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked: User) -> bool:
+    """Block, which also removes the follows between the two in both directions."""
+    _check_not_self(blocker, blocked, "block")
+    _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    _follow_remove(follower=blocker, followee=blocked)
+    _follow_remove(follower=blocked, followee=blocker)
+    return created
+
+
+@transaction.atomic
+def block_delete(*, blocker: User, blocked: User) -> bool:
+    _check_not_self(blocker, blocked, "block")
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)

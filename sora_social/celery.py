@@ -1,0 +1,13 @@
+"""The Celery app. Queues: ``default``, ``fanout`` (feed fan-out in chunks) and ``gpu`` (generation)."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sora_social.settings")
+
+app = Celery("sora_social")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (Queue("default"), Queue("fanout"), Queue("gpu"))
+app.autodiscover_tasks()

@@ -1,0 +1,58 @@
+"""Small pieces shared by every app's API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers, throttling
+from rest_framework.settings import api_settings
+
+
+class IdField(serializers.CharField):
+    """A 64-bit id as a decimal string, so JavaScript clients never lose precision."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "code": serializers.CharField(help_text="Stable snake_case code."),
+        "detail": serializers.CharField(help_text="A sentence for people."),
+        "fields": serializers.DictField(required=False, help_text="Per-field messages (validation errors)."),
+    },
+)
+
+
+def error_responses(**codes: str) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for error statuses: ``error_responses(**{"404": "user_not_found: ..."})``."""
+    return {int(status): OpenApiResponse(ErrorSerializer, description=text) for status, text in codes.items()}
+
+
+AUTH_ERRORS = {"401": "not_authenticated, authentication_failed: no valid token or session."}
+
+
+class InputSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not know, so a typo or a read-only field is a clear
+    400 instead of being silently ignored."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field is not accepted here."] for name in unknown}
+            )
+        return attrs
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle):
+    """DRF's scoped throttle, reading the rates when asked so that settings changes take effect."""
+
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -1,0 +1,138 @@
+"""The one pagination of every list: ``{"results": [...], "next": "<absolute url or null>"}``.
+
+A keyset over a unique, time-sortable integer (an id, newest first), so a cursor stays valid while new
+items arrive: it means "older than this key", which never produces duplicates or gaps. The cursor is
+opaque to clients; a malformed one is a 400 ``invalid_cursor``, never a 404 or a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from sora_social.core.errors import InvalidInput
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 50
+_CURSOR_PREFIX = "k1:"
+
+
+def encode_cursor(key: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{key}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith(_CURSOR_PREFIX):
+            raise ValueError(raw)
+        key = int(raw[len(_CURSOR_PREFIX) :])
+        if key < 0 or key >= 1 << 63:
+            raise ValueError(raw)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput(
+            "The cursor is not valid; use the `next` link of a previous page.",
+            code="invalid_cursor",
+            fields={"cursor": ["Not a valid cursor."]},
+        ) from None
+    return key
+
+
+def parse_limit(request: Request) -> int:
+    raw = request.query_params.get("limit")
+    if raw in (None, ""):
+        return DEFAULT_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit must be a whole number from 1 to {MAX_LIMIT}.",
+            code="invalid",
+            fields={"limit": [f"Must be a whole number from 1 to {MAX_LIMIT}."]},
+        )
+    return limit
+
+
+class CursorPagination(BasePagination):
+    """Newest first by ``view.cursor_field`` (default ``id``), which must be unique and time-sortable."""
+
+    def __init__(self) -> None:
+        self.next_key: int | None = None
+        self.request: Request | None = None
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[Any]:
+        field = getattr(view, "cursor_field", "id")
+        self.request = request
+        limit = parse_limit(request)
+        cursor = request.query_params.get("cursor")
+        if cursor:
+            queryset = queryset.filter(**{f"{field}__lt": decode_cursor(cursor)})
+        rows = list(queryset.order_by(f"-{field}")[: limit + 1])
+        return self._page(rows, limit, lambda row: _attr_path(row, field))
+
+    def paginate_keys(self, keys: Sequence[int], request: Request) -> list[int]:
+        """For lists whose keys come from elsewhere (a Redis store): ``keys`` newest first, unfiltered."""
+        self.request = request
+        limit = parse_limit(request)
+        cursor = request.query_params.get("cursor")
+        if cursor:
+            after = decode_cursor(cursor)
+            keys = [key for key in keys if key < after]
+        return self._page(list(keys[: limit + 1]), limit, lambda key: key)
+
+    def _page(self, rows: list[Any], limit: int, key_of: Any) -> list[Any]:
+        self.next_key = key_of(rows[limit - 1]) if len(rows) > limit else None
+        return rows[:limit]
+
+    def get_next_link(self) -> str | None:
+        if self.next_key is None or self.request is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, "cursor", encode_cursor(self.next_key))
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response({"results": data, "next": self.get_next_link()})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results", "next"],
+            "properties": {
+                "results": schema,
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "cursor",
+                "in": "query",
+                "required": False,
+                "description": "Opaque cursor from a previous page's `next` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            },
+        ]
+
+
+def _attr_path(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        obj = getattr(obj, part)
+    return obj

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+
+import pytest
+from rest_framework.test import APIClient
+
+from sora_social.accounts.models import User
+from sora_social.accounts.services import auth_token_create, user_register
+from sora_social.core.ids import NODE_COUNTER_KEY
+from sora_social.core.redis import get_redis
+
+PASSWORD = "correct-horse-battery-staple"
+_names = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis() -> Iterator[None]:
+    """Each test starts with empty Redis state, except the id node counter: processes keep their leases."""
+    client = get_redis()
+    stale = [key for key in client.scan_iter(count=1000) if key != NODE_COUNTER_KEY]
+    if stale:
+        client.delete(*stale)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def make(username: str | None = None, **fields: object) -> User:
+        return user_register(username=username or f"user{next(_names)}", password=PASSWORD, **fields)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        _, key = auth_token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user: Callable[..., User]) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user: Callable[..., User]) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def as_alice(client_for: Callable[[User], APIClient], alice: User) -> APIClient:
+    return client_for(alice)
+
+
+@pytest.fixture
+def as_bob(client_for: Callable[[User], APIClient], bob: User) -> APIClient:
+    return client_for(bob)

@@ -1,0 +1,68 @@
+import pytest
+from django.test import Client, override_settings
+
+from tests.helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_path_is_a_json_404(anon):
+    body = assert_error(anon.get("/api/v1/nothing-here/"), 404, "not_found")
+    assert "/api/v1/nothing-here/" in body["detail"]
+    assert_error(anon.get("/"), 404, "not_found")
+
+
+def test_missing_trailing_slash_says_so(anon):
+    body = assert_error(anon.post("/api/v1/auth/token", {}, format="json"), 404, "not_found")
+    assert "slash" in body["detail"]
+
+
+def test_wrong_method_is_a_json_405(as_alice):
+    assert_error(as_alice.put("/api/v1/me/", {}, format="json"), 405, "method_not_allowed")
+
+
+def test_malformed_json_is_a_400(anon):
+    response = anon.post("/api/v1/auth/token/", data="{not json", content_type="application/json")
+    assert_error(response, 400, "malformed_request")
+
+
+def test_unsupported_content_type_is_a_415(anon):
+    response = anon.post("/api/v1/auth/token/", data="<x/>", content_type="application/xml")
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_anonymous_gets_401_with_challenge(anon):
+    response = anon.get("/api/v1/me/")
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_bad_token_is_a_401(anon):
+    anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert_error(anon.get("/api/v1/me/"), 401, "authentication_failed")
+    anon.credentials(HTTP_AUTHORIZATION="Token two parts")
+    assert_error(anon.get("/api/v1/me/"), 401, "authentication_failed")
+
+
+@override_settings(ROOT_URLCONF="tests.core.urls_for_errors")
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/boom/", "/plain-boom/"])
+def test_uncaught_exceptions_are_json_500_even_in_debug(path, debug):
+    client = Client(raise_request_exception=False)
+    with override_settings(DEBUG=debug):
+        response = client.get(path)
+    assert_error(response, 500, "server_error")
+
+
+@override_settings(ROOT_URLCONF="tests.core.urls_for_errors", DATA_UPLOAD_MAX_MEMORY_SIZE=100)
+def test_oversized_body_is_a_413():
+    response = Client().post("/echo/", data='{"a": "' + "x" * 500 + '"}', content_type="application/json")
+    assert_error(response, 413, "too_large")
+
+
+def test_csrf_failure_is_json(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.patch("/api/v1/me/", data='{"bio": "x"}', content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["code"] in {"csrf_failed", "permission_denied"}

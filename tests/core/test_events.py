@@ -1,0 +1,58 @@
+import pytest
+from django.db import transaction
+
+from sora_social.core import events
+from sora_social.core.redis import get_redis
+
+pytestmark = pytest.mark.django_db
+
+
+def logged(user_id):
+    return events.decode_events(events.read_events(get_redis(), user_id, "0-0"))
+
+
+def test_an_event_is_logged_only_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        events.publish_event([1, 2, 2], "test.thing", {"n": 1})
+        assert logged(1) == []
+    assert len(callbacks) == 1
+    for user_id in (1, 2):
+        [event] = logged(user_id)
+        assert event["type"] == "test.thing" and event["data"] == {"n": 1}
+        assert events.parse_event_id(event["id"]) == event["id"]
+
+
+def test_a_rolled_back_event_is_never_logged(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                events.publish_event([1], "test.thing", {"n": 1})
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+    assert logged(1) == []
+
+
+def test_data_is_captured_when_published(django_capture_on_commit_callbacks):
+    data = {"state": "before"}
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish_event([7], "test.thing", data)
+        data["state"] = "after"
+    assert logged(7)[0]["data"] == {"state": "before"}
+
+
+def test_event_log_expires_with_retention(django_capture_on_commit_callbacks, settings):
+    settings.EVENT_RETENTION_SECONDS = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish_event([3], "test.thing", {})
+    assert 0 < get_redis().ttl(events.event_log_key(3)) <= 100
+
+
+@pytest.mark.parametrize("value", ["1-1", "1732500000000-0"])
+def test_event_ids_parse(value):
+    assert events.parse_event_id(value) == value
+
+
+@pytest.mark.parametrize("value", [None, 5, "", "abc", "1-", "-1", "1-1-1", "1 -1", "9" * 30 + "-0"])
+def test_bad_event_ids_are_refused(value):
+    assert events.parse_event_id(value) is None

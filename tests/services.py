@@ -1,0 +1,31 @@
+"""A pytest plugin (loaded with ``-p tests.services``, before Django's settings are read) that points the
+suite at its services: the Redis in ``REDIS_URL`` when set (CI sets it), else an embedded Redis server
+started here; SQLite unless ``DATABASE_URL`` is set. It also gives the suite its own media folder."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_workdir = Path(tempfile.mkdtemp(prefix="sora-social-tests-"))
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+os.environ["MEDIA_ROOT"] = str(_workdir / "media")
+os.environ.setdefault("THROTTLE_AUTH", "100000/min")
+os.environ.setdefault("THROTTLE_REGISTER", "100000/min")
+
+if not os.environ.get("REDIS_URL"):
+    from sora_social import embedded_redis
+
+    _redis_process, _url = embedded_redis.start(_workdir / "redis")
+    os.environ["REDIS_URL"] = _url.rsplit("/", 1)[0] + "/9"
+
+    def _stop_redis() -> None:
+        _redis_process.terminate()
+        _redis_process.wait(timeout=10)
+
+    atexit.register(_stop_redis)
+
+atexit.register(shutil.rmtree, _workdir, True)
