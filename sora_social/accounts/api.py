@@ -4,9 +4,10 @@ from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +17,6 @@ from sora_social.accounts import selectors, services
 from sora_social.accounts.models import AuthToken, User
 from sora_social.core.api import AUTH_ERRORS, IdField, InputSerializer, ScopedRateThrottle, error_responses
 from sora_social.core.errors import Forbidden, InvalidInput, NotFound
-from sora_social.core.pagination import CursorPagination
 
 
 def avatar_url(user: User, request: Request | None) -> str | None:
@@ -365,18 +365,17 @@ class BlockView(APIView):
         return _relation_response(request, target, False)
 
 
-class _EdgeListView(APIView):
+class _EdgeListView(GenericAPIView):
     """A cursor-paginated list of users taken from follow or block edges, newest edge first."""
 
     edge_attr = ""
 
-    def edges(self, request: Request, username: str | None) -> Any:
+    def edges(self) -> Any:
         raise NotImplementedError
 
-    def get(self, request: Request, username: str | None = None) -> Response:
-        pager = CursorPagination()
-        page = pager.paginate_queryset(self.edges(request, username), request, self)
-        return pager.get_paginated_response(
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.edges())
+        return self.get_paginated_response(
             profiles([getattr(edge, self.edge_attr) for edge in page], request)
         )
 
@@ -384,42 +383,30 @@ class _EdgeListView(APIView):
 LIST_ERRORS = error_responses(
     **AUTH_ERRORS, **{"400": "invalid_cursor, invalid: a bad cursor or limit."}, **USER_NOT_FOUND
 )
+LIST_SCHEMA = {"responses": {200: ProfileSerializer(many=True), **LIST_ERRORS}}
 
 
+@extend_schema_view(get=extend_schema(operation_id="users_followers", **LIST_SCHEMA))
 class FollowersView(_EdgeListView):
     edge_attr = "follower"
 
-    @extend_schema(
-        operation_id="users_followers", responses={200: ProfileSerializer(many=True), **LIST_ERRORS}
-    )
-    def get(self, request: Request, username: str | None = None) -> Response:
-        return super().get(request, username)
-
-    def edges(self, request: Request, username: str | None) -> Any:
-        user = selectors.user_get_visible(username=username or "", viewer=request.user)
-        return selectors.follower_edges(user=user, viewer=request.user)
+    def edges(self) -> Any:
+        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
+        return selectors.follower_edges(user=user, viewer=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(operation_id="users_following", **LIST_SCHEMA))
 class FollowingView(_EdgeListView):
     edge_attr = "followee"
 
-    @extend_schema(
-        operation_id="users_following", responses={200: ProfileSerializer(many=True), **LIST_ERRORS}
-    )
-    def get(self, request: Request, username: str | None = None) -> Response:
-        return super().get(request, username)
-
-    def edges(self, request: Request, username: str | None) -> Any:
-        user = selectors.user_get_visible(username=username or "", viewer=request.user)
-        return selectors.following_edges(user=user, viewer=request.user)
+    def edges(self) -> Any:
+        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
+        return selectors.following_edges(user=user, viewer=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(operation_id="me_blocks", **LIST_SCHEMA))
 class MyBlocksView(_EdgeListView):
     edge_attr = "blocked"
 
-    @extend_schema(operation_id="me_blocks", responses={200: ProfileSerializer(many=True), **LIST_ERRORS})
-    def get(self, request: Request, username: str | None = None) -> Response:
-        return super().get(request, username)
-
-    def edges(self, request: Request, username: str | None) -> Any:
-        return selectors.block_edges(user=request.user)
+    def edges(self) -> Any:
+        return selectors.block_edges(user=self.request.user)

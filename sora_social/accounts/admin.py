@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+
+from sora_social.accounts.models import AuthToken, Block, Follow, User
+from sora_social.accounts.services import auth_token_revoke
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = (
+        "username",
+        "display_name",
+        "email",
+        "follower_count",
+        "following_count",
+        "is_active",
+        "date_joined",
+    )
+    list_filter = ("is_active", "is_staff", "groups")
+    search_fields = ("username", "display_name", "email")
+    readonly_fields = ("follower_count", "following_count", "last_login", "date_joined")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (
+            "Profile",
+            {"fields": ("display_name", "bio", "avatar", "birth_date", "follower_count", "following_count")},
+        ),
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Graph edges and tokens change only through the services (which keep counts and sockets right)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Follow)
+class FollowAdmin(ReadOnlyAdmin):
+    list_display = ("id", "follower", "followee", "created_at")
+    search_fields = ("follower__username", "followee__username")
+    list_select_related = ("follower", "followee")
+
+
+@admin.register(Block)
+class BlockAdmin(ReadOnlyAdmin):
+    list_display = ("id", "blocker", "blocked", "created_at")
+    search_fields = ("blocker__username", "blocked__username")
+    list_select_related = ("blocker", "blocked")
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "user_agent", "created_at", "last_used_at")
+    search_fields = ("user__username",)
+    exclude = ("digest",)
+    list_select_related = ("user",)
+    actions = ["revoke_tokens"]
+
+    @admin.action(description="Revoke the selected tokens (signs those devices out, closes their sockets)")
+    def revoke_tokens(self, request: HttpRequest, queryset: object) -> None:
+        for token in queryset:  # type: ignore[attr-defined]
+            auth_token_revoke(token=token)
