@@ -47,6 +47,8 @@ def start(directory: Path, *, port: int | None = None) -> tuple[subprocess.Popen
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own process group: a terminal's Ctrl-C must not kill Redis before the workers that use it.
+        process_group=0,
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
