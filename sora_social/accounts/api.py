@@ -41,7 +41,9 @@ class UserSummarySerializer(serializers.Serializer):
 
 
 class MeSerializer(UserSummarySerializer):
-    email = serializers.EmailField()
+    email = serializers.CharField(
+        help_text="The account's email address, or an empty string if none was given."
+    )
     birth_date = serializers.DateField(allow_null=True)
 
 

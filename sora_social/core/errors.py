@@ -120,7 +120,7 @@ def _validation_response(exc: drf.ValidationError) -> tuple[str, str, dict[str, 
             code = codes["non_field_errors"][0] if isinstance(codes, dict) else "invalid"
             return (code if code != "invalid" else "invalid"), str(non_field[0]), fields or None
         path, message = _first_message(detail)
-        field_label = path.replace("_", " ").capitalize()
+        field_label = path[:1].upper() + path[1:].replace("_", " ")
         return "invalid", f"{field_label}: {message}" if message else "Invalid input.", fields
     messages = detail if isinstance(detail, list) else [detail]
     code_list = codes if isinstance(codes, list) else [codes]
