@@ -21,7 +21,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "display_name", "email")
     readonly_fields = ("follower_count", "following_count", "last_login", "date_joined")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             "Profile",
             {"fields": ("display_name", "bio", "avatar", "birth_date", "follower_count", "following_count")},

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sora_social.accounts import selectors, services
+from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import AuthToken, User
 from sora_social.core.api import AUTH_ERRORS, IdField, InputSerializer, ScopedRateThrottle, error_responses
 from sora_social.core.errors import Forbidden, InvalidInput, NotFound
@@ -75,7 +76,9 @@ def profiles(users: list[User], request: Request) -> Any:
     """``users`` as the requester sees them; relationships cost a constant number of queries."""
     context = {
         "request": request,
-        "relationships": selectors.relationships(viewer=request.user, user_ids=[u.pk for u in users]),
+        "relationships": selectors.relationships(
+            viewer=request_user(request), user_ids=[u.pk for u in users]
+        ),
     }
     return ProfileSerializer(users, many=True, context=context).data
 
@@ -248,7 +251,7 @@ class MeView(APIView):
 
     @extend_schema(operation_id="me_get", responses={200: MeSerializer, **error_responses(**AUTH_ERRORS)})
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user, context={"request": request}).data)
+        return Response(MeSerializer(request_user(request), context={"request": request}).data)
 
     @extend_schema(
         operation_id="me_update",
@@ -271,7 +274,7 @@ class MeView(APIView):
         values = dict(data.validated_data)
         remove_avatar = "avatar" in values and values["avatar"] is None
         user = services.user_profile_update(
-            user=request.user,
+            user=request_user(request),
             display_name=values.get("display_name"),
             bio=values.get("bio"),
             avatar=values.get("avatar"),
@@ -289,7 +292,7 @@ class UserDetailView(APIView):
         responses={200: ProfileSerializer, **error_responses(**AUTH_ERRORS, **USER_NOT_FOUND)},
     )
     def get(self, request: Request, username: str) -> Response:
-        user = selectors.user_get_visible(username=username, viewer=request.user)
+        user = selectors.user_get_visible(username=username, viewer=request_user(request))
         return Response(profiles([user], request)[0])
 
 
@@ -321,7 +324,7 @@ class FollowView(APIView):
         target = selectors.user_find(username=username)
         if target is None:
             raise NotFound(f"There is no user called {username!r}.", code="user_not_found")
-        created = services.follow_create(follower=request.user, followee=target)
+        created = services.follow_create(follower=request_user(request), followee=target)
         return _relation_response(request, target, created)
 
     @extend_schema(
@@ -333,8 +336,8 @@ class FollowView(APIView):
         },
     )
     def delete(self, request: Request, username: str) -> Response:
-        target = selectors.user_get_visible(username=username, viewer=request.user)
-        services.follow_delete(follower=request.user, followee=target)
+        target = selectors.user_get_visible(username=username, viewer=request_user(request))
+        services.follow_delete(follower=request_user(request), followee=target)
         return _relation_response(request, target, False)
 
 
@@ -349,8 +352,8 @@ class BlockView(APIView):
         },
     )
     def post(self, request: Request, username: str) -> Response:
-        target = selectors.user_get_visible(username=username, viewer=request.user)
-        created = services.block_create(blocker=request.user, blocked=target)
+        target = selectors.user_get_visible(username=username, viewer=request_user(request))
+        created = services.block_create(blocker=request_user(request), blocked=target)
         return _relation_response(request, target, created)
 
     @extend_schema(
@@ -362,8 +365,8 @@ class BlockView(APIView):
         },
     )
     def delete(self, request: Request, username: str) -> Response:
-        target = selectors.user_get_visible(username=username, viewer=request.user)
-        services.block_delete(blocker=request.user, blocked=target)
+        target = selectors.user_get_visible(username=username, viewer=request_user(request))
+        services.block_delete(blocker=request_user(request), blocked=target)
         return _relation_response(request, target, False)
 
 
@@ -376,7 +379,7 @@ class _EdgeListView(GenericAPIView):
         raise NotImplementedError
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.edges())
+        page = self.paginate_queryset(self.edges()) or []
         return self.get_paginated_response(
             profiles([getattr(edge, self.edge_attr) for edge in page], request)
         )
@@ -385,30 +388,30 @@ class _EdgeListView(GenericAPIView):
 LIST_ERRORS = error_responses(
     **AUTH_ERRORS, **{"400": "invalid_cursor, invalid: a bad cursor or limit."}, **USER_NOT_FOUND
 )
-LIST_SCHEMA = {"responses": {200: ProfileSerializer(many=True), **LIST_ERRORS}}
+LIST_RESPONSES = {200: ProfileSerializer(many=True), **LIST_ERRORS}
 
 
-@extend_schema_view(get=extend_schema(operation_id="users_followers", **LIST_SCHEMA))
+@extend_schema_view(get=extend_schema(operation_id="users_followers", responses=LIST_RESPONSES))
 class FollowersView(_EdgeListView):
     edge_attr = "follower"
 
     def edges(self) -> Any:
-        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
-        return selectors.follower_edges(user=user, viewer=self.request.user)
+        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=request_user(self.request))
+        return selectors.follower_edges(user=user, viewer=request_user(self.request))
 
 
-@extend_schema_view(get=extend_schema(operation_id="users_following", **LIST_SCHEMA))
+@extend_schema_view(get=extend_schema(operation_id="users_following", responses=LIST_RESPONSES))
 class FollowingView(_EdgeListView):
     edge_attr = "followee"
 
     def edges(self) -> Any:
-        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
-        return selectors.following_edges(user=user, viewer=self.request.user)
+        user = selectors.user_get_visible(username=self.kwargs["username"], viewer=request_user(self.request))
+        return selectors.following_edges(user=user, viewer=request_user(self.request))
 
 
-@extend_schema_view(get=extend_schema(operation_id="me_blocks", **LIST_SCHEMA))
+@extend_schema_view(get=extend_schema(operation_id="me_blocks", responses=LIST_RESPONSES))
 class MyBlocksView(_EdgeListView):
     edge_attr = "blocked"
 
     def edges(self) -> Any:
-        return selectors.block_edges(user=self.request.user)
+        return selectors.block_edges(user=request_user(self.request))

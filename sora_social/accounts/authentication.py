@@ -36,6 +36,14 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+def request_user(request: Request) -> User:
+    """The signed-in user of a request to a view that requires authentication."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user
+
+
 class TokenScheme(OpenApiAuthenticationExtension):
     """How the OpenAPI schema describes ``TokenAuthentication``."""
 

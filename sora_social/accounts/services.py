@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import date
 from typing import IO
@@ -161,9 +162,8 @@ def user_profile_update(
             max_pixels=AVATAR_MAX_PIXELS,
             max_side=AVATAR_SIDE,
         )
-        new_avatar = default_storage.save(
-            f"avatars/{user.pk}/{secrets.token_hex(8)}.{clean.name.rsplit('.', 1)[1]}", clean
-        )
+        extension = os.path.splitext(clean.name or "")[1]
+        new_avatar = default_storage.save(f"avatars/{user.pk}/{secrets.token_hex(8)}{extension}", clean)
         user.avatar.name = new_avatar
         fields.append("avatar")
     elif remove_avatar:

@@ -55,4 +55,5 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
     """DRF's scoped throttle, reading the rates when asked so that settings changes take effect."""
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return str(rate) if rate is not None else None

@@ -116,9 +116,14 @@ def _validation_response(exc: drf.ValidationError) -> tuple[str, str, dict[str, 
     if isinstance(detail, dict):
         fields = _flatten_messages({k: v for k, v in detail.items() if k != "non_field_errors"})
         non_field = detail.get("non_field_errors")
-        if non_field:
-            code = codes["non_field_errors"][0] if isinstance(codes, dict) else "invalid"
-            return (code if code != "invalid" else "invalid"), str(non_field[0]), fields or None
+        if isinstance(non_field, list) and non_field:
+            non_field_codes = codes.get("non_field_errors") if isinstance(codes, dict) else None
+            code = (
+                str(non_field_codes[0])
+                if isinstance(non_field_codes, list) and non_field_codes
+                else "invalid"
+            )
+            return code, str(non_field[0]), fields or None
         path, message = _first_message(detail)
         field_label = path[:1].upper() + path[1:].replace("_", " ")
         return "invalid", f"{field_label}: {message}" if message else "Invalid input.", fields
@@ -156,10 +161,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         code, detail, fields = _validation_response(exc)
         status, body = 400, error_body(code, detail, fields)
     elif isinstance(exc, drf.APIException):
-        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
-        if code is None:
-            codes = exc.get_codes()
-            code = codes if isinstance(codes, str) else exc.default_code
+        known = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+        codes = exc.get_codes()
+        code = known or (codes if isinstance(codes, str) else str(exc.default_code or "error"))
         status, body = exc.status_code, error_body(code, str(exc.detail))
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]

@@ -58,16 +58,18 @@ def normalize_image(
             f"{field} is damaged or truncated.", code="invalid_image", fields={field: ["Damaged image."]}
         ) from None
 
-    image = ImageOps.exif_transpose(image)
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-    image = image.convert("RGBA" if has_alpha else "RGB")
+    upright = ImageOps.exif_transpose(image)
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
+        upright.mode == "P" and "transparency" in upright.info
+    )
+    clean = upright.convert("RGBA" if has_alpha else "RGB")
     if max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        clean.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if has_alpha:
-        image.save(out, format="PNG", optimize=True)
+        clean.save(out, format="PNG", optimize=True)
         extension = "png"
     else:
-        image.save(out, format="JPEG", quality=90, optimize=True)
+        clean.save(out, format="JPEG", quality=90, optimize=True)
         extension = "jpg"
     return ContentFile(out.getvalue(), name=f"image.{extension}")

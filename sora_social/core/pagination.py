@@ -48,7 +48,7 @@ def decode_cursor(cursor: str) -> int:
 
 def parse_limit(request: Request) -> int:
     raw = request.query_params.get("limit")
-    if raw in (None, ""):
+    if not raw:
         return DEFAULT_LIMIT
     try:
         limit = int(raw)

@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import AuthToken
 from sora_social.core.api import AUTH_ERRORS, error_responses
 from sora_social.realtime.services import realtime_ticket_create
@@ -33,7 +34,7 @@ class TicketView(APIView):
     def post(self, request: Request) -> Response:
         token = request.auth if isinstance(request.auth, AuthToken) else None
         ticket = realtime_ticket_create(
-            user_id=request.user.pk,
+            user_id=request_user(request).pk,
             token_id=token.pk if token else None,
             session_key=None if token else request.session.session_key,
         )

@@ -76,8 +76,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             self.joined.append(group)
         # Everything after the tip is delivered live; everything up to it only on resume.
         latest = await self.redis.xrevrange(events.event_log_key(self.user_id), count=1)
-        self.cursor = latest[0][0] if latest else "0-0"
-        self.replay_floor = self.cursor
+        self.cursor: str = str(latest[0][0]) if latest else "0-0"
+        self.replay_floor: str = self.cursor
         await self.accept()
         after = query.get("after", [None])[0]
         if after is not None:
