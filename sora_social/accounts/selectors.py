@@ -49,10 +49,6 @@ def users_are_mutuals(*, a: User, b: User) -> bool:
     return Follow.objects.filter(Q(follower=a, followee=b) | Q(follower=b, followee=a)).count() == 2
 
 
-def is_following(*, follower: User, followee: User) -> bool:
-    return Follow.objects.filter(follower=follower, followee=followee).exists()
-
-
 def relationships(*, viewer: User, user_ids: Iterable[int]) -> dict[int, Relationship]:
     """How ``viewer`` relates to each of ``user_ids``, in three queries whatever their number."""
     ids = set(user_ids) - {viewer.pk}

@@ -205,3 +205,20 @@ def test_a_page_of_50_costs_the_queries_of_a_page_of_5(as_alice, alice, make_use
     small, _ = queries("/api/v1/me/blocks/?limit=1")
     large, _ = queries("/api/v1/me/blocks/?limit=50")
     assert small == large
+
+
+def test_selectors_for_the_layers_above(alice, bob, make_user):
+    from sora_social.accounts.selectors import blocked_user_ids, users_are_mutuals
+
+    carol, dave = make_user("carol"), make_user("dave")
+    follow_create(follower=alice, followee=bob)
+    assert not users_are_mutuals(a=alice, b=bob)
+    follow_create(follower=bob, followee=alice)
+    assert users_are_mutuals(a=alice, b=bob) and users_are_mutuals(a=bob, b=alice)
+    block_create(blocker=alice, blocked=carol)
+    block_create(blocker=dave, blocked=alice)
+    assert blocked_user_ids(user=alice) == {carol.pk, dave.pk}
+    assert blocked_user_ids(user=carol) == {alice.pk}
+    assert blocked_user_ids(user=bob) == set()
+    block_create(blocker=bob, blocked=alice)
+    assert not users_are_mutuals(a=alice, b=bob)

@@ -208,6 +208,24 @@ async def test_session_cookie_needs_our_origin(alice):
         await expect_closed_with_error(socket, "forbidden_origin", 4403)
 
 
+async def test_signing_out_of_the_session_closes_its_sockets(alice):
+    cookie = await session_cookie_for(alice)
+    socket = await connect(
+        "/ws/events/", [(b"cookie", f"sessionid={cookie}".encode()), (b"origin", b"http://testserver")]
+    )
+
+    @sync_to_async
+    def sign_out() -> int:
+        from django.test import Client
+
+        browser = Client()
+        browser.cookies["sessionid"] = cookie
+        return browser.delete("/api/v1/auth/session/").status_code
+
+    assert await sign_out() == 204
+    await expect_closed_with_error(socket, "signed_out", 4401)
+
+
 async def test_unknown_socket_paths_are_closed():
     socket = await connect("/ws/other/")
     await expect_closed_with_error(socket, "not_found", 4404)
