@@ -32,6 +32,8 @@ class _Generator:
         self.sequence = 0
 
     def reset(self) -> None:
+        """Forget the lease in a forked child; a fresh lock, since another thread may hold the old one."""
+        self.lock = threading.Lock()
         self.node = None
         self.last_ms = -1
         self.sequence = 0
