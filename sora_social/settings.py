@@ -134,6 +134,8 @@ STATIC_URL = "/static/"
 # Set STATIC_ROOT (and run collectstatic) in production; without it static files are served from the apps.
 STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 MEDIA_URL = "/media/"
+# Where clients reach this server; turns relative media URLs into absolute ones in pushed events.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 
 S3_BUCKET = os.environ.get("S3_BUCKET", "")

@@ -9,6 +9,7 @@ from sora_social.core import errors
 api_v1 = [
     path("", include("sora_social.accounts.urls")),
     path("", include("sora_social.realtime.urls")),
+    path("", include("feed.urls")),
 ]
 
 urlpatterns = [

@@ -16,15 +16,19 @@ from rest_framework.views import APIView
 from sora_social.accounts import selectors, services
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import AuthToken, User
-from sora_social.core.api import AUTH_ERRORS, IdField, InputSerializer, ScopedRateThrottle, error_responses
+from sora_social.core.api import (
+    AUTH_ERRORS,
+    IdField,
+    InputSerializer,
+    ScopedRateThrottle,
+    absolute_url,
+    error_responses,
+)
 from sora_social.core.errors import Forbidden, InvalidInput, NotFound
 
 
 def avatar_url(user: User, request: Request | None) -> str | None:
-    if not user.avatar:
-        return None
-    url = user.avatar.url
-    return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
+    return absolute_url(user.avatar.url, request) if user.avatar else None
 
 
 class UserSummarySerializer(serializers.Serializer):
@@ -89,7 +93,7 @@ class RegisterView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "register"
 
-    class Input(InputSerializer):
+    class RegisterInput(InputSerializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
@@ -97,7 +101,7 @@ class RegisterView(APIView):
 
     @extend_schema(
         operation_id="auth_register",
-        request=Input,
+        request=RegisterInput,
         responses={
             201: inline_serializer("Registered", {"user": MeSerializer(), "token": serializers.CharField()}),
             **error_responses(
@@ -110,7 +114,7 @@ class RegisterView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        data = self.Input(data=request.data)
+        data = self.RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data)
         _, key = services.auth_token_create(user=user, user_agent=request.headers.get("User-Agent", ""))
@@ -242,7 +246,7 @@ class SessionView(APIView):
 
 
 class MeView(APIView):
-    class Input(InputSerializer):
+    class ProfileUpdateInput(InputSerializer):
         display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=300, required=False, allow_blank=True)
         avatar = serializers.FileField(
@@ -255,7 +259,7 @@ class MeView(APIView):
 
     @extend_schema(
         operation_id="me_update",
-        request={"application/json": Input, "multipart/form-data": Input},
+        request={"application/json": ProfileUpdateInput, "multipart/form-data": ProfileUpdateInput},
         responses={
             200: MeSerializer,
             **error_responses(
@@ -269,7 +273,7 @@ class MeView(APIView):
         },
     )
     def patch(self, request: Request) -> Response:
-        data = self.Input(data=request.data, partial=True)
+        data = self.ProfileUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         remove_avatar = "avatar" in values and values["avatar"] is None

@@ -24,6 +24,7 @@ from sora_social.accounts.models import (
     username_validator,
 )
 from sora_social.accounts.selectors import block_exists_between, token_digest
+from sora_social.accounts.signals import follow_created
 from sora_social.core.errors import Forbidden, InvalidInput
 from sora_social.core.events import close_sockets, session_group, token_group
 from sora_social.core.images import normalize_image
@@ -197,6 +198,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
     if created:
         User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
         User.objects.filter(pk=followee.pk).update(follower_count=F("follower_count") + 1)
+        follow_created.send(sender=Follow, follower=follower, followee=followee)
     return created
 
 

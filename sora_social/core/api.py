@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers, throttling
 from rest_framework.settings import api_settings
+
+
+def absolute_url(url: str, request: Any = None) -> str:
+    """Storage URLs are relative for local media: make them absolute for the request, or for the
+    configured public address when there is no request (a pushed event)."""
+    if not url.startswith("/"):
+        return url
+    if request is not None:
+        return str(request.build_absolute_uri(url))
+    return f"{settings.PUBLIC_BASE_URL}{url}"
 
 
 class IdField(serializers.CharField):

@@ -76,3 +76,12 @@ def id_to_datetime(value: int) -> datetime:
 def id_floor_for(moment: datetime) -> int:
     """The smallest id that can be created at or after ``moment``."""
     return (int(moment.timestamp() * 1000) - EPOCH_MS) << TIMESTAMP_SHIFT
+
+
+def parse_id(value: object) -> int | None:
+    """An id from a URL or a body (decimal string or int), or None when it cannot be one of ours."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    return value if isinstance(value, int) and 0 < value < 1 << 63 else None

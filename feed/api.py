@@ -1,0 +1,319 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from feed import selectors, services
+from feed.models import Video
+from feed.serializers import CommentSerializer, NotificationSerializer, VideoSerializer
+from sora_social.accounts.authentication import request_user
+from sora_social.accounts.selectors import user_get_visible
+from sora_social.core.api import AUTH_ERRORS, InputSerializer, error_responses
+from sora_social.core.errors import Conflict, InvalidInput
+
+VIDEO_NOT_FOUND = {"404": "video_not_found: no such video, or you may not see it."}
+LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
+
+
+def videos_data(videos: list[Video], request: Request) -> Any:
+    """Serialized videos for the requester, with ``liked_by_me`` in one query for the whole list."""
+    liked = selectors.liked_video_ids(user=request_user(request), videos=videos)
+    return VideoSerializer(videos, many=True, context={"request": request, "liked_ids": liked}).data
+
+
+def video_data(video: Video, request: Request) -> Any:
+    return videos_data([video], request)[0]
+
+
+class VideoDetailView(APIView):
+    class VideoUpdateInput(InputSerializer):
+        caption = serializers.CharField(max_length=2200, required=False, allow_blank=True)
+        visibility = serializers.ChoiceField(choices=Video.Visibility.choices, required=False)
+        allow_remix = serializers.BooleanField(required=False)
+
+    @extend_schema(
+        operation_id="videos_get",
+        responses={200: VideoSerializer, **error_responses(**AUTH_ERRORS, **VIDEO_NOT_FOUND)},
+    )
+    def get(self, request: Request, video_id: str) -> Response:
+        return Response(
+            video_data(selectors.video_get_visible(viewer=request_user(request), video_id=video_id), request)
+        )
+
+    @extend_schema(
+        operation_id="videos_update",
+        request=VideoUpdateInput,
+        responses={
+            200: VideoSerializer,
+            **error_responses(
+                **AUTH_ERRORS,
+                **VIDEO_NOT_FOUND,
+                **{"400": "invalid", "403": "not_author", "409": "video_removed"},
+            ),
+        },
+    )
+    def patch(self, request: Request, video_id: str) -> Response:
+        user = request_user(request)
+        video = selectors.video_get_visible(viewer=user, video_id=video_id)
+        data = self.VideoUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.video_update(video=video, actor=user, **data.validated_data)
+        return Response(video_data(selectors.video_get_visible(viewer=user, video_id=video.pk), request))
+
+    @extend_schema(
+        operation_id="videos_delete",
+        responses={204: None, **error_responses(**AUTH_ERRORS, **VIDEO_NOT_FOUND, **{"403": "not_author"})},
+    )
+    def delete(self, request: Request, video_id: str) -> Response:
+        user = request_user(request)
+        services.video_delete(video=selectors.video_get_visible(viewer=user, video_id=video_id), actor=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PublishView(APIView):
+    class PublishInput(InputSerializer):
+        caption = serializers.CharField(max_length=2200, required=False, allow_blank=True, default="")
+        visibility = serializers.ChoiceField(
+            choices=Video.Visibility.choices, default=Video.Visibility.PUBLIC
+        )
+        allow_remix = serializers.BooleanField(default=True)
+
+    @extend_schema(
+        operation_id="videos_publish",
+        request=PublishInput,
+        responses={
+            200: VideoSerializer,
+            **error_responses(
+                **AUTH_ERRORS,
+                **VIDEO_NOT_FOUND,
+                **{
+                    "400": "invalid",
+                    "403": "not_author; cameo_not_permitted: a cameo's owner withdrew consent.",
+                    "409": "already_published, video_removed",
+                },
+            ),
+        },
+    )
+    def post(self, request: Request, video_id: str) -> Response:
+        user = request_user(request)
+        video = selectors.video_get_visible(viewer=user, video_id=video_id)
+        data = self.PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.video_publish(video=video, actor=user, **data.validated_data)
+        return Response(video_data(selectors.video_get_visible(viewer=user, video_id=video.pk), request))
+
+
+class LikeView(APIView):
+    def _respond(self, request: Request, video: Video, created: bool) -> Response:
+        fresh = selectors.video_get_visible(viewer=request_user(request), video_id=video.pk)
+        return Response(
+            video_data(fresh, request), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        operation_id="videos_like",
+        request=None,
+        responses={
+            201: VideoSerializer,
+            200: VideoSerializer,
+            **error_responses(**AUTH_ERRORS, **VIDEO_NOT_FOUND, **{"409": "video_not_published"}),
+        },
+    )
+    def post(self, request: Request, video_id: str) -> Response:
+        user = request_user(request)
+        video = selectors.video_get_visible(viewer=user, video_id=video_id)
+        _require_published(video)
+        return self._respond(request, video, services.like_create(video=video, user=user))
+
+    @extend_schema(
+        operation_id="videos_unlike",
+        request=None,
+        responses={200: VideoSerializer, **error_responses(**AUTH_ERRORS, **VIDEO_NOT_FOUND)},
+    )
+    def delete(self, request: Request, video_id: str) -> Response:
+        user = request_user(request)
+        video = selectors.video_get_visible(viewer=user, video_id=video_id)
+        services.like_delete(video=video, user=user)
+        return self._respond(request, video, False)
+
+
+def _require_published(video: Video) -> None:
+    if video.status != Video.Status.PUBLISHED:
+        raise Conflict("Only published videos take likes and comments.", code="video_not_published")
+
+
+class CommentsView(GenericAPIView):
+    class CommentInput(InputSerializer):
+        text = serializers.CharField(max_length=1000)
+
+    @extend_schema(
+        operation_id="videos_comments_list",
+        responses={
+            200: CommentSerializer(many=True),
+            **error_responses(**AUTH_ERRORS, **VIDEO_NOT_FOUND, **LIST_ERRORS),
+        },
+    )
+    def get(self, request: Request, video_id: str) -> Response:
+        user = request_user(request)
+        video = selectors.video_get_visible(viewer=user, video_id=video_id)
+        page = self.paginate_queryset(selectors.video_comments(viewer=user, video=video)) or []
+        return self.get_paginated_response(
+            CommentSerializer(page, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(
+        operation_id="videos_comments_create",
+        request=CommentInput,
+        responses={
+            201: CommentSerializer,
+            **error_responses(
+                **AUTH_ERRORS, **VIDEO_NOT_FOUND, **{"400": "invalid", "409": "video_not_published"}
+            ),
+        },
+    )
+    def post(self, request: Request, video_id: str) -> Response:
+        user = request_user(request)
+        video = selectors.video_get_visible(viewer=user, video_id=video_id)
+        _require_published(video)
+        data = self.CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_create(video=video, author=user, text=data.validated_data["text"])
+        return Response(
+            CommentSerializer(comment, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CommentDetailView(APIView):
+    @extend_schema(
+        operation_id="comments_delete",
+        responses={
+            204: None,
+            **error_responses(
+                **AUTH_ERRORS,
+                **{
+                    "403": "not_author: only the comment's or the video's author.",
+                    "404": "comment_not_found",
+                },
+            ),
+        },
+    )
+    def delete(self, request: Request, comment_id: str) -> Response:
+        user = request_user(request)
+        services.comment_delete(comment=selectors.comment_get(viewer=user, comment_id=comment_id), actor=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+VIDEO_LIST = {200: VideoSerializer(many=True)}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="users_videos",
+        responses={
+            **VIDEO_LIST,
+            **error_responses(**AUTH_ERRORS, **LIST_ERRORS, **{"404": "user_not_found"}),
+        },
+    )
+)
+class ProfileVideosView(GenericAPIView):
+    def get(self, request: Request, username: str) -> Response:
+        user = request_user(request)
+        author = user_get_visible(username=username, viewer=user)
+        page = self.paginate_queryset(selectors.profile_videos(viewer=user, author=author)) or []
+        return self.get_paginated_response(videos_data(page, request))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="me_videos",
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=Video.Status.values, description="Only videos with this status."
+            )
+        ],
+        responses={**VIDEO_LIST, **error_responses(**AUTH_ERRORS, **LIST_ERRORS)},
+    )
+)
+class MyVideosView(GenericAPIView):
+    """My own videos, drafts included: where a finished generation waits to be published."""
+
+    def get(self, request: Request) -> Response:
+        wanted = request.query_params.get("status") or None
+        if wanted is not None and wanted not in Video.Status.values:
+            raise InvalidInput(
+                f"status must be one of {', '.join(Video.Status.values)}.",
+                fields={"status": [f"Not one of {', '.join(Video.Status.values)}."]},
+            )
+        page = self.paginate_queryset(selectors.my_videos(user=request_user(request), status=wanted)) or []
+        return self.get_paginated_response(videos_data(page, request))
+
+
+class NotificationsView(GenericAPIView):
+    @extend_schema(
+        operation_id="notifications_list",
+        responses={
+            200: inline_serializer(
+                "NotificationPage",
+                {
+                    "results": NotificationSerializer(many=True),
+                    "next": serializers.URLField(allow_null=True),
+                    "unread_count": serializers.IntegerField(),
+                },
+            ),
+            **error_responses(**AUTH_ERRORS, **LIST_ERRORS),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        user = request_user(request)
+        page = self.paginate_queryset(selectors.notifications_for(user=user)) or []
+        response = self.get_paginated_response(
+            NotificationSerializer(page, many=True, context={"request": request}).data
+        )
+        response.data["unread_count"] = selectors.unread_notification_count(user=user)
+        return response
+
+
+class NotificationsReadView(APIView):
+    class MarkReadInput(InputSerializer):
+        ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1), required=False, max_length=500
+        )
+        all = serializers.BooleanField(required=False, default=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            attrs = super().validate(attrs)
+            if ("ids" in attrs) == attrs["all"]:
+                raise serializers.ValidationError(
+                    "Send either `ids` (a list of notification ids) or `all: true`."
+                )
+            return attrs
+
+    @extend_schema(
+        operation_id="notifications_mark_read",
+        request=MarkReadInput,
+        responses={
+            200: inline_serializer(
+                "MarkedRead",
+                {"marked": serializers.IntegerField(), "unread_count": serializers.IntegerField()},
+            ),
+            **error_responses(**AUTH_ERRORS, **{"400": "invalid"}),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        user = request_user(request)
+        data = self.MarkReadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = None if data.validated_data["all"] else data.validated_data["ids"]
+        marked = services.notifications_mark_read(user=user, ids=ids)
+        return Response({"marked": marked, "unread_count": selectors.unread_notification_count(user=user)})

@@ -1,0 +1,77 @@
+"""Every read of videos, comments and notifications. Video reads all filter with ``visibility.visible_to``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from feed.models import Comment, Like, Notification, Video
+from feed.visibility import visible_videos
+from sora_social.accounts.models import Block, User
+from sora_social.core.errors import NotFound
+from sora_social.core.ids import parse_id
+
+
+def _with_relations(videos: QuerySet[Video]) -> QuerySet[Video]:
+    return videos.select_related("author").prefetch_related("featured_cameos__owner")
+
+
+def video_get_visible(*, viewer: User, video_id: int | str) -> Video:
+    """The video, if ``viewer`` may see it; 404 otherwise (never telling hidden from missing)."""
+    pk = parse_id(video_id) or -1
+    video = _with_relations(visible_videos(viewer)).filter(pk=pk).first()
+    if video is None:
+        raise NotFound("There is no such video.", code="video_not_found")
+    return video
+
+
+def videos_hydrate(*, viewer: User, ids: Iterable[int]) -> list[Video]:
+    """The videos of ``ids`` that ``viewer`` may see, in the order given, in one batch of queries."""
+    order = list(dict.fromkeys(ids))
+    found = {video.pk: video for video in _with_relations(visible_videos(viewer)).filter(pk__in=order)}
+    return [found[pk] for pk in order if pk in found]
+
+
+def liked_video_ids(*, user: User, videos: Iterable[Video]) -> set[int]:
+    ids = [video.pk for video in videos]
+    return (
+        set(Like.objects.filter(user=user, video_id__in=ids).values_list("video_id", flat=True))
+        if ids
+        else set()
+    )
+
+
+def profile_videos(*, viewer: User, author: User) -> QuerySet[Video]:
+    return _with_relations(visible_videos(viewer).filter(author=author, status=Video.Status.PUBLISHED))
+
+
+def my_videos(*, user: User, status: str | None = None) -> QuerySet[Video]:
+    videos = Video.objects.filter(author=user)
+    return _with_relations(videos.filter(status=status) if status else videos)
+
+
+def video_comments(*, viewer: User, video: Video) -> QuerySet[Comment]:
+    """Comments on a video the viewer may see, leaving out removed ones and people hidden by a block."""
+    return (
+        Comment.objects.filter(video=video, removed_at__isnull=True, author__is_active=True)
+        .exclude(author_id__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
+        .exclude(author_id__in=Block.objects.filter(blocked=viewer).values("blocker_id"))
+        .select_related("author")
+    )
+
+
+def comment_get(*, viewer: User, comment_id: int | str) -> Comment:
+    pk = parse_id(comment_id) or -1
+    comment = Comment.objects.select_related("video").filter(pk=pk, removed_at__isnull=True).first()
+    if comment is None or not visible_videos(viewer).filter(pk=comment.video_id).exists():
+        raise NotFound("There is no such comment.", code="comment_not_found")
+    return comment
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("actor")
+
+
+def unread_notification_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -1,0 +1,232 @@
+"""Every write to videos, likes, comments and notifications."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from feed.models import Comment, FeaturedCameo, Like, Notification, Video
+from feed.serializers import NotificationSerializer
+from sora_social.accounts.models import User
+from sora_social.accounts.selectors import block_exists_between
+from sora_social.core.errors import Conflict, Forbidden, InvalidInput
+from sora_social.core.events import publish_event
+from sora_social.core.images import normalize_image
+from sora_social.core.media import probe_video
+
+MAX_CAMEOS_PER_VIDEO = 2
+MAX_VIDEO_BYTES = 200 * 1024 * 1024
+POSTER_MAX_PIXELS = 16_000_000
+
+
+@dataclass(frozen=True)
+class CameoInVideo:
+    """A cameo to feature, as the cameos app describes it when it has checked consent."""
+
+    cameo_id: int
+    owner: User
+    handle: str
+
+
+# Checks that layers above add (the cameos app's consent check): each raises ApiError to refuse publishing.
+PublishCheck = Callable[[Video, User], None]
+publish_checks: list[PublishCheck] = []
+
+
+def _store(folder: str, owner_id: int, content: ContentFile, extension: str) -> str:
+    return default_storage.save(f"{folder}/{owner_id}/{secrets.token_hex(12)}.{extension}", content)
+
+
+def video_create_draft(
+    *,
+    author: User,
+    video_bytes: bytes,
+    poster_bytes: bytes,
+    prompt: str = "",
+    caption: str = "",
+    cameos: Sequence[CameoInVideo] = (),
+    remix_of: Video | None = None,
+) -> Video:
+    """The one door through which videos come into being: checks the media by decoding it, stores the
+    files, and records a draft that only its author and its cameos' owners can see."""
+    if len(cameos) > MAX_CAMEOS_PER_VIDEO:
+        raise InvalidInput(f"A video features at most {MAX_CAMEOS_PER_VIDEO} cameos.", code="too_many_cameos")
+    if len(video_bytes) > MAX_VIDEO_BYTES:
+        raise InvalidInput("The video file is too large.", code="too_large")
+    info = probe_video(video_bytes)
+    poster = normalize_image(
+        ContentFile(poster_bytes), field="poster", max_bytes=MAX_VIDEO_BYTES, max_pixels=POSTER_MAX_PIXELS
+    )
+    stored: list[str] = []
+    try:
+        stored.append(_store("videos", author.pk, ContentFile(video_bytes), "mp4"))
+        stored.append(_store("posters", author.pk, poster, (poster.name or "x.jpg").rsplit(".", 1)[-1]))
+        with transaction.atomic():
+            video = Video.objects.create(
+                author=author,
+                prompt=prompt,
+                caption=caption,
+                video_file=stored[0],
+                poster_file=stored[1],
+                width=info.width,
+                height=info.height,
+                duration_seconds=info.duration_seconds,
+                fps=info.fps,
+                remix_of=remix_of,
+                remix_root=(remix_of.remix_root or remix_of) if remix_of else None,
+                remix_depth=remix_of.remix_depth + 1 if remix_of else 0,
+            )
+            FeaturedCameo.objects.bulk_create(
+                FeaturedCameo(video=video, cameo_id=c.cameo_id, owner=c.owner, handle=c.handle)
+                for c in cameos
+            )
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return video
+
+
+def _require_author(video: Video, actor: User) -> None:
+    if video.author_id != actor.pk:
+        raise Forbidden("Only the author can do this.", code="not_author")
+
+
+@transaction.atomic
+def video_publish(*, video: Video, actor: User, caption: str, visibility: str, allow_remix: bool) -> Video:
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    _require_author(video, actor)
+    if video.status == Video.Status.PUBLISHED:
+        raise Conflict("This video is already published.", code="already_published")
+    if video.status == Video.Status.REMOVED:
+        raise Conflict("This video was removed and cannot be published.", code="video_removed")
+    if video.featured_cameos.filter(withdrawn_at__isnull=False).exists():
+        raise Forbidden("A cameo in this video was withdrawn by its owner.", code="cameo_not_permitted")
+    for check in publish_checks:
+        check(video, actor)
+    video.caption, video.visibility, video.allow_remix = caption, visibility, allow_remix
+    video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
+    video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
+    return video
+
+
+@transaction.atomic
+def video_update(
+    *,
+    video: Video,
+    actor: User,
+    caption: str | None = None,
+    visibility: str | None = None,
+    allow_remix: bool | None = None,
+) -> Video:
+    _require_author(video, actor)
+    if video.status == Video.Status.REMOVED:
+        raise Conflict("This video was removed.", code="video_removed")
+    changes = {"caption": caption, "visibility": visibility, "allow_remix": allow_remix}
+    fields = [name for name, value in changes.items() if value is not None]
+    for name in fields:
+        setattr(video, name, changes[name])
+    if fields:
+        video.save(update_fields=fields)
+    return video
+
+
+@transaction.atomic
+def video_take_down(*, video: Video, reason: str) -> Video:
+    """Remove a video everywhere at once (reads re-check status) and purge its media after commit."""
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    if video.status == Video.Status.REMOVED:
+        return video
+    files = [name for name in (video.video_file.name, video.poster_file.name) if name]
+    video.status, video.removed_at, video.removal_reason = Video.Status.REMOVED, timezone.now(), reason
+    video.save(update_fields=["status", "removed_at", "removal_reason"])
+
+    def purge() -> None:
+        for name in files:
+            default_storage.delete(name)
+
+    transaction.on_commit(purge)
+    return video
+
+
+def video_delete(*, video: Video, actor: User) -> None:
+    _require_author(video, actor)
+    video_take_down(video=video, reason=Video.Removal.AUTHOR_DELETED)
+
+
+@transaction.atomic
+def like_create(*, video: Video, user: User) -> bool:
+    _, created = Like.objects.get_or_create(video=video, user=user)
+    if created:
+        Video.objects.filter(pk=video.pk).update(like_count=F("like_count") + 1)
+        notification_create(recipient=video.author, kind=Notification.Kind.LIKE, actor=user, video=video)
+    return created
+
+
+@transaction.atomic
+def like_delete(*, video: Video, user: User) -> bool:
+    deleted, _ = Like.objects.filter(video=video, user=user).delete()
+    if deleted:
+        Video.objects.filter(pk=video.pk).update(like_count=F("like_count") - 1)
+    return bool(deleted)
+
+
+@transaction.atomic
+def comment_create(*, video: Video, author: User, text: str) -> Comment:
+    text = text.strip()
+    if not text:
+        raise InvalidInput(
+            "Text: A comment cannot be empty.", fields={"text": ["This field may not be blank."]}
+        )
+    comment = Comment.objects.create(video=video, author=author, text=text)
+    Video.objects.filter(pk=video.pk).update(comment_count=F("comment_count") + 1)
+    notification_create(
+        recipient=video.author, kind=Notification.Kind.COMMENT, actor=author, video=video, comment=comment
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor: User) -> None:
+    """The comment's author or the video's author may delete it."""
+    if actor.pk not in (comment.author_id, comment.video.author_id):
+        raise Forbidden("Only the comment's or the video's author can delete it.", code="not_author")
+    removed = Comment.objects.filter(pk=comment.pk, removed_at__isnull=True).update(removed_at=timezone.now())
+    if removed:
+        Video.objects.filter(pk=comment.video_id).update(comment_count=F("comment_count") - 1)
+
+
+def notification_create(
+    *,
+    recipient: User,
+    kind: str,
+    actor: User | None = None,
+    video: Video | None = None,
+    comment: Comment | None = None,
+    data: dict[str, Any] | None = None,
+) -> Notification | None:
+    """Record a notification and push it to the recipient's sockets after commit. Nothing is sent to
+    yourself, or between people who block each other."""
+    if actor is not None and (actor.pk == recipient.pk or block_exists_between(a=actor, b=recipient)):
+        return None
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, actor=actor, video=video, comment=comment, data=data or {}
+    )
+    publish_event([recipient.pk], "notification", {"notification": NotificationSerializer(notification).data})
+    return notification
+
+
+def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
+    """Mark the given notifications (or all of them) read; returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

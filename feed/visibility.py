@@ -1,0 +1,67 @@
+"""Who may see which video: the one place that decides, for every read of videos everywhere.
+
+A viewer sees their own videos in any status (a removed one without its media). Anyone else's video is
+visible only while its author is active and neither blocks the other, and then:
+- a published video with no withdrawn cameo, to everyone (``public``), to the author's followers
+  (``followers``), or to people the author follows back (``mutuals``);
+- a draft, to the owners of the cameos in it (consent means seeing every use, drafts included).
+Removed videos are seen by their author only. Because reads filter with ``visible_to`` at query time, a
+takedown, a block or a withdrawn cameo takes effect on the next read, whatever caches hold the id.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from feed.models import FeaturedCameo, Video
+from sora_social.accounts.models import Block, Follow, User
+
+
+def visible_to(viewer: User) -> Q:
+    following = Follow.objects.filter(follower=viewer).values("followee_id")
+    followers = Follow.objects.filter(followee=viewer).values("follower_id")
+    blocked_by_viewer = Block.objects.filter(blocker=viewer).values("blocked_id")
+    blocking_viewer = Block.objects.filter(blocked=viewer).values("blocker_id")
+    withdrawn = FeaturedCameo.objects.filter(video=OuterRef("pk"), withdrawn_at__isnull=False)
+    features_viewer = FeaturedCameo.objects.filter(
+        video=OuterRef("pk"), owner=viewer, withdrawn_at__isnull=True
+    )
+
+    audience = (
+        Q(visibility=Video.Visibility.PUBLIC)
+        | Q(visibility=Video.Visibility.FOLLOWERS, author_id__in=following)
+        | Q(visibility=Video.Visibility.MUTUALS, author_id__in=following) & Q(author_id__in=followers)
+    )
+    published = Q(status=Video.Status.PUBLISHED) & ~Q(Exists(withdrawn)) & audience
+    draft = Q(status=Video.Status.DRAFT) & Q(Exists(features_viewer))
+    others = (
+        Q(author__is_active=True)
+        & ~Q(author_id__in=blocked_by_viewer)
+        & ~Q(author_id__in=blocking_viewer)
+        & (published | draft)
+    )
+    return Q(author=viewer) | others
+
+
+def visible_videos(viewer: User) -> QuerySet[Video]:
+    return Video.objects.filter(visible_to(viewer))
+
+
+def media_visible(video: Video) -> bool:
+    """Whether a video that may be seen may also be played (a removed one keeps its record, not its media)."""
+    return video.status != Video.Status.REMOVED
+
+
+def feed_audience(video: Video) -> QuerySet[User]:
+    """The followers who may see ``video`` in their following feed: the rules above, for one author's
+    published video and the people who follow them (a block removes follows, so none are blocked)."""
+    if (
+        video.status != Video.Status.PUBLISHED
+        or not video.author.is_active
+        or video.featured_cameos.filter(withdrawn_at__isnull=False).exists()
+    ):
+        return User.objects.none()
+    followers = User.objects.filter(following_edges__followee_id=video.author_id, is_active=True)
+    if video.visibility == Video.Visibility.MUTUALS:
+        followers = followers.filter(follower_edges__follower_id=video.author_id)
+    return followers

@@ -1,0 +1,105 @@
+"""Visibility: one matrix over visibility x relation x block x status x withdrawn cameo x inactive author,
+checked through the API, through the one SQL rule, and against the fan-out audience."""
+
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from feed.models import FeaturedCameo, Video
+from feed.services import video_take_down
+from feed.visibility import feed_audience, visible_videos
+from sora_social.accounts.models import User
+from sora_social.accounts.services import block_create, follow_create
+
+pytestmark = pytest.mark.django_db
+
+RELATIONS = ["self", "stranger", "follower", "followed_by_author", "mutual", "cameo_owner"]
+STATUSES = ["draft", "published", "removed"]
+VISIBILITIES = ["public", "followers", "mutuals"]
+
+
+def expected(relation, status, visibility, blocked, withdrawn, author_inactive):
+    if relation == "self":
+        return True
+    if blocked or author_inactive:
+        return False
+    if status == "removed":
+        return False
+    if status == "draft":
+        return relation == "cameo_owner" and not withdrawn
+    if withdrawn:
+        return False
+    if visibility == "public":
+        return True
+    if visibility == "followers":
+        return relation in ("follower", "mutual")
+    return relation == "mutual"
+
+
+def test_visibility_matrix(make_user, make_video, client_for):
+    author = make_user("author")
+    viewers = {"self": author}
+    for relation in RELATIONS[1:]:
+        viewers[relation] = make_user(relation)
+    follow_create(follower=viewers["follower"], followee=author)
+    follow_create(follower=author, followee=viewers["followed_by_author"])
+    follow_create(follower=viewers["mutual"], followee=author)
+    follow_create(follower=author, followee=viewers["mutual"])
+    clients = {relation: client_for(user) for relation, user in viewers.items()}
+
+    cases = []
+    for status, visibility, withdrawn in itertools.product(STATUSES, VISIBILITIES, [False, True]):
+        video = make_video(
+            author, publish=status != "draft", visibility=visibility, cameo_owners=(viewers["cameo_owner"],)
+        )
+        if withdrawn:
+            FeaturedCameo.objects.filter(video=video).update(withdrawn_at=timezone.now())
+        if status == "removed":
+            video_take_down(video=video, reason=Video.Removal.MODERATION)
+        cases.append((video, status, visibility, withdrawn))
+
+    def check(blocked, author_inactive):
+        for video, status, visibility, withdrawn in cases:
+            audience = set(feed_audience(Video.objects.get(pk=video.pk)).values_list("pk", flat=True))
+            for relation, viewer in viewers.items():
+                want = expected(relation, status, visibility, blocked, withdrawn, author_inactive)
+                in_sql = visible_videos(viewer).filter(pk=video.pk).exists()
+                context = (relation, status, visibility, withdrawn, blocked, author_inactive)
+                assert in_sql == want, context
+                if not author_inactive:
+                    response = clients[relation].get(f"/api/v1/videos/{video.pk}/")
+                    assert response.status_code == (200 if want else 404), context
+                    if want:
+                        assert (response.json()["media"] is None) == (status == "removed"), context
+                # The fan-out audience is exactly the followers who may see the published video.
+                if (
+                    relation in ("follower", "mutual", "followed_by_author", "stranger")
+                    and status == "published"
+                ):
+                    follows_author = relation in ("follower", "mutual") and not blocked
+                    assert (viewer.pk in audience) == (want and follows_author), context
+
+    check(blocked=False, author_inactive=False)
+    for relation in RELATIONS[1:]:
+        block_create(blocker=viewers[relation], blocked=author)
+    check(blocked=True, author_inactive=False)
+    for relation in RELATIONS[1:]:
+        viewers[relation].blocks_made.all().delete()
+    User.objects.filter(pk=author.pk).update(is_active=False)
+    check(blocked=False, author_inactive=True)
+
+
+def test_an_author_blocking_the_viewer_hides_too(make_user, make_video, client_for):
+    author, viewer = make_user("author"), make_user("viewer")
+    video = make_video(author)
+    client = client_for(viewer)
+    assert client.get(f"/api/v1/videos/{video.pk}/").status_code == 200
+    block_create(blocker=author, blocked=viewer)
+    assert client.get(f"/api/v1/videos/{video.pk}/").json()["code"] == "video_not_found"
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "-1", "0", "99999999999999999999999", "1.5"])
+def test_malformed_video_ids_are_404(as_alice, bad_id):
+    response = as_alice.get(f"/api/v1/videos/{bad_id}/")
+    assert response.status_code == 404 and response.json()["code"] == "video_not_found"
