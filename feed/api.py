@@ -12,15 +12,17 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from feed import selectors, services
+from feed import selectors, services, store
 from feed.models import Video
 from feed.serializers import CommentSerializer, NotificationSerializer, VideoSerializer
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.selectors import user_get_visible
 from sora_social.core.api import AUTH_ERRORS, InputSerializer, error_responses
 from sora_social.core.errors import Conflict, InvalidInput
+from sora_social.core.pagination import decode_cursor, encode_cursor, parse_limit
 
 VIDEO_NOT_FOUND = {"404": "video_not_found: no such video, or you may not see it."}
 LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
@@ -317,3 +319,39 @@ class NotificationsReadView(APIView):
         ids = None if data.validated_data["all"] else data.validated_data["ids"]
         marked = services.notifications_mark_read(user=user, ids=ids)
         return Response({"marked": marked, "unread_count": selectors.unread_notification_count(user=user)})
+
+
+class FollowingFeedView(APIView):
+    @extend_schema(
+        operation_id="feed_following",
+        parameters=[
+            OpenApiParameter("cursor", str, description="Opaque cursor from a previous page's `next` link."),
+            OpenApiParameter("limit", int, description="Page size, 1 to 50 (default 20)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "VideoPage",
+                {"results": VideoSerializer(many=True), "next": serializers.URLField(allow_null=True)},
+            ),
+            **error_responses(**AUTH_ERRORS, **LIST_ERRORS),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        user = request_user(request)
+        limit = parse_limit(request)
+        cursor = request.query_params.get("cursor")
+        before = decode_cursor(cursor) if cursor else None
+        videos: list[Video] = []
+        # Ids the store holds may since have been hidden or unfollowed; keep reading until a page is full.
+        while len(videos) <= limit:
+            wanted = 2 * (limit + 1 - len(videos))
+            ids = store.candidates(user, before, wanted)
+            videos += selectors.following_feed_videos(viewer=user, ids=ids)
+            if len(ids) < wanted:
+                break
+            before = ids[-1]
+        page = videos[:limit]
+        next_url = None
+        if len(videos) > limit:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(page[-1].pk))
+        return Response({"results": videos_data(page, request), "next": next_url})

@@ -1,9 +1,11 @@
-"""Reactions to events of the layer below (accounts): a follow notifies the person followed."""
+"""Reactions to the layer below (accounts): a follow notifies the followed and fills the follower's feed."""
 
 from typing import Any
 
+from django.db import transaction
 from django.dispatch import receiver
 
+from feed import tasks
 from feed.models import Notification
 from feed.services import notification_create
 from sora_social.accounts.models import User
@@ -11,5 +13,7 @@ from sora_social.accounts.signals import follow_created
 
 
 @receiver(follow_created)
-def notify_followed(sender: Any, *, follower: User, followee: User, **kwargs: Any) -> None:
+def on_follow(sender: Any, *, follower: User, followee: User, **kwargs: Any) -> None:
+    """Notify the person followed, and bring their recent videos into the follower's feed."""
     notification_create(recipient=followee, kind=Notification.Kind.FOLLOW, actor=follower)
+    transaction.on_commit(lambda: tasks.merge_followed_author.delay(follower.pk, followee.pk))

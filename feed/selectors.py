@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from feed.models import Comment, Like, Notification, Video
 from feed.visibility import visible_videos
-from sora_social.accounts.models import Block, User
+from sora_social.accounts.models import Block, Follow, User
 from sora_social.core.errors import NotFound
 from sora_social.core.ids import parse_id
 
@@ -26,11 +26,24 @@ def video_get_visible(*, viewer: User, video_id: int | str) -> Video:
     return video
 
 
+def _hydrate(videos: QuerySet[Video], ids: Iterable[int]) -> list[Video]:
+    order = list(dict.fromkeys(ids))
+    found = {video.pk: video for video in _with_relations(videos).filter(pk__in=order)}
+    return [found[pk] for pk in order if pk in found]
+
+
 def videos_hydrate(*, viewer: User, ids: Iterable[int]) -> list[Video]:
     """The videos of ``ids`` that ``viewer`` may see, in the order given, in one batch of queries."""
-    order = list(dict.fromkeys(ids))
-    found = {video.pk: video for video in _with_relations(visible_videos(viewer)).filter(pk__in=order)}
-    return [found[pk] for pk in order if pk in found]
+    return _hydrate(visible_videos(viewer), ids)
+
+
+def following_feed_videos(*, viewer: User, ids: Iterable[int]) -> list[Video]:
+    """Like ``videos_hydrate``, keeping only published videos of people ``viewer`` follows now (a store may
+    still hold ids of someone unfollowed since)."""
+    following = Follow.objects.filter(follower=viewer).values("followee_id")
+    return _hydrate(
+        visible_videos(viewer).filter(author_id__in=following, status=Video.Status.PUBLISHED), ids
+    )
 
 
 def liked_video_ids(*, user: User, videos: Iterable[Video]) -> set[int]:

@@ -13,14 +13,16 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from feed import tasks
 from feed.models import Comment, FeaturedCameo, Like, Notification, Video
-from feed.serializers import NotificationSerializer
+from feed.serializers import NotificationSerializer, VideoSerializer
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import block_exists_between
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.events import publish_event
 from sora_social.core.images import normalize_image
 from sora_social.core.media import probe_video
+from sora_social.realtime.presence import online_among
 
 MAX_CAMEOS_PER_VIDEO = 2
 MAX_VIDEO_BYTES = 200 * 1024 * 1024
@@ -115,7 +117,21 @@ def video_publish(*, video: Video, actor: User, caption: str, visibility: str, a
     video.caption, video.visibility, video.allow_remix = caption, visibility, allow_remix
     video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
+    transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
     return video
+
+
+def video_push_to_online(*, video_id: int, user_ids: Sequence[int]) -> None:
+    """Send ``feed.video`` to those of ``user_ids`` who have a socket open, if the video is still out."""
+    video = (
+        Video.objects.select_related("author")
+        .prefetch_related("featured_cameos__owner")
+        .filter(pk=video_id, status=Video.Status.PUBLISHED)
+        .first()
+    )
+    online = online_among(user_ids)
+    if video is not None and online:
+        publish_event(online, "feed.video", {"video": VideoSerializer(video).data})
 
 
 @transaction.atomic
@@ -146,12 +162,15 @@ def video_take_down(*, video: Video, reason: str) -> Video:
     if video.status == Video.Status.REMOVED:
         return video
     files = [name for name in (video.video_file.name, video.poster_file.name) if name]
+    was_published = video.status == Video.Status.PUBLISHED
     video.status, video.removed_at, video.removal_reason = Video.Status.REMOVED, timezone.now(), reason
     video.save(update_fields=["status", "removed_at", "removal_reason"])
 
     def purge() -> None:
         for name in files:
             default_storage.delete(name)
+        if was_published:
+            tasks.remove_from_feeds.delay(video.pk, video.author_id)
 
     transaction.on_commit(purge)
     return video

@@ -11,5 +11,6 @@ urlpatterns = [
     path("users/<str:username>/videos/", api.ProfileVideosView.as_view(), name="user-videos"),
     path("me/videos/", api.MyVideosView.as_view(), name="me-videos"),
     path("notifications/", api.NotificationsView.as_view(), name="notifications"),
+    path("feed/following/", api.FollowingFeedView.as_view(), name="feed-following"),
     path("notifications/read/", api.NotificationsReadView.as_view(), name="notifications-read"),
 ]

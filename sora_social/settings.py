@@ -202,7 +202,7 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {}
+CELERY_TASK_ROUTES = {"feed.tasks.*": {"queue": "fanout"}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
@@ -268,3 +268,9 @@ LOGGING = {
 
 # Local media is served by the app itself only for the embedded setup; production puts S3 behind a CDN.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+
+# The following feed (feed.store).
+FEED_HOME_CAP = int(os.environ.get("FEED_HOME_CAP", "800"))
+FEED_ACTIVE_SECONDS = int(os.environ.get("FEED_ACTIVE_SECONDS", str(7 * 86400)))
+FEED_BIG_ACCOUNT_FOLLOWERS = int(os.environ.get("FEED_BIG_ACCOUNT_FOLLOWERS", "20000"))
+FEED_FANOUT_CHUNK = int(os.environ.get("FEED_FANOUT_CHUNK", "1000"))

@@ -11,6 +11,8 @@ after that id that this connection has not sent yet is replayed, in order.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -23,6 +25,7 @@ from django.http.request import split_domain_port, validate_host
 from sora_social.accounts.models import AuthToken, User
 from sora_social.core import events
 from sora_social.core.redis import get_async_redis
+from sora_social.realtime import presence
 from sora_social.realtime.services import TICKET_PREFIX
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -79,6 +82,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.cursor: str = str(latest[0][0]) if latest else "0-0"
         self.replay_floor: str = self.cursor
         await self.accept()
+        self.heartbeat = asyncio.create_task(self._stay_online())
         after = query.get("after", [None])[0]
         if after is not None:
             await self._resume(after)
@@ -108,7 +112,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             )
         return user.pk, events.session_group(self.scope["session"].session_key or "")
 
+    async def _stay_online(self) -> None:
+        while True:
+            await presence.mark_online(self.redis, self.user_id)
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "heartbeat"):
+            self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         if hasattr(self, "redis"):
