@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from feed import selectors, services, store
+from feed import for_you, selectors, services, store
 from feed.models import Video
 from feed.serializers import CommentSerializer, NotificationSerializer, VideoSerializer
 from sora_social.accounts.authentication import request_user
@@ -355,3 +355,56 @@ class FollowingFeedView(APIView):
         if len(videos) > limit:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(page[-1].pk))
         return Response({"results": videos_data(page, request), "next": next_url})
+
+
+class ForYouFeedView(APIView):
+    @extend_schema(
+        operation_id="feed_for_you",
+        parameters=[
+            OpenApiParameter("cursor", str, description="Opaque cursor from a previous page's `next` link."),
+            OpenApiParameter("limit", int, description="Page size, 1 to 50 (default 20)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "RankedVideoPage",
+                {"results": VideoSerializer(many=True), "next": serializers.URLField(allow_null=True)},
+            ),
+            **error_responses(
+                **AUTH_ERRORS, **{"400": "invalid_cursor (also when the ranking expired), invalid"}
+            ),
+        },
+        description="Ranked for you; steer it with POST /feed/preferences/. Shown videos are not repeated.",
+    )
+    def get(self, request: Request) -> Response:
+        user = request_user(request)
+        videos, cursor = for_you.page(user, request.query_params.get("cursor") or None, parse_limit(request))
+        next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor) if cursor else None
+        return Response({"results": videos_data(videos, request), "next": next_url})
+
+
+class FeedPreferencesView(APIView):
+    class PreferenceInput(InputSerializer):
+        text = serializers.CharField(max_length=500, allow_blank=True, trim_whitespace=True)
+
+    PreferenceOutput = inline_serializer("FeedPreference", {"text": serializers.CharField()})
+
+    @extend_schema(
+        operation_id="feed_preferences_get",
+        responses={200: PreferenceOutput, **error_responses(**AUTH_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"text": selectors.feed_preference_text(user=request_user(request))})
+
+    @extend_schema(
+        operation_id="feed_preferences_set",
+        request=PreferenceInput,
+        responses={200: PreferenceOutput, **error_responses(**AUTH_ERRORS, **{"400": "invalid"})},
+        description='Plain words that steer the for-you feed ("more animals, less sports"); empty clears it.',
+    )
+    def post(self, request: Request) -> Response:
+        data = self.PreferenceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        preference = services.feed_preference_set(
+            user=request_user(request), text=data.validated_data["text"]
+        )
+        return Response({"text": preference.text})

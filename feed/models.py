@@ -154,3 +154,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}"
+
+
+class VideoEmbedding(models.Model):
+    """The MiniLM embedding of a video's prompt and caption, for steering the for-you feed."""
+
+    video = models.OneToOneField(Video, on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    vector = models.BinaryField()
+    text = models.TextField(help_text="What was embedded, so a changed caption is noticed.")
+
+    def __str__(self) -> str:
+        return f"embedding of {self.video_id}"
+
+
+class FeedPreference(models.Model):
+    """What a user asked the for-you feed for, in plain words, and the embeddings of what they want more of
+    and less of (``feed.preferences`` splits the words)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    text = models.CharField(max_length=500, blank=True)
+    more_vector = models.BinaryField(null=True, blank=True)
+    less_vector = models.BinaryField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"feed preference of {self.user_id}"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from feed.models import Comment, Like, Notification, Video
+from feed.models import Comment, FeedPreference, Like, Notification, Video
 from feed.visibility import visible_videos
 from sora_social.accounts.models import Block, Follow, User
 from sora_social.core.errors import NotFound
@@ -88,3 +88,7 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
 
 def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def feed_preference_text(*, user: User) -> str:
+    return FeedPreference.objects.filter(user=user).values_list("text", flat=True).first() or ""

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from feed import tasks
-from feed.models import Comment, FeaturedCameo, Like, Notification, Video
+from feed import preferences, tasks
+from feed.models import Comment, FeaturedCameo, FeedPreference, Like, Notification, Video, VideoEmbedding
 from feed.serializers import NotificationSerializer, VideoSerializer
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import block_exists_between
@@ -22,6 +22,7 @@ from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.events import publish_event
 from sora_social.core.images import normalize_image
 from sora_social.core.media import probe_video
+from sora_social.core.text_embedding import embed_text, to_bytes
 from sora_social.realtime.presence import online_among
 
 MAX_CAMEOS_PER_VIDEO = 2
@@ -118,7 +119,34 @@ def video_publish(*, video: Video, actor: User, caption: str, visibility: str, a
     video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
     transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
+    transaction.on_commit(lambda: tasks.embed_video.delay(video.pk))
     return video
+
+
+def video_embed(*, video: Video) -> None:
+    """Embed the prompt and caption (for the for-you preference match), unless they did not change."""
+    text = "\n".join(part for part in (video.prompt, video.caption) if part)
+    current = VideoEmbedding.objects.filter(video=video).values_list("text", flat=True).first()
+    if text and text != current:
+        VideoEmbedding.objects.update_or_create(
+            video=video, defaults={"text": text, "vector": to_bytes(embed_text(text))}
+        )
+
+
+def feed_preference_set(*, user: User, text: str) -> FeedPreference:
+    """What the user wants more or less of, in plain words; an empty text clears it."""
+    text = text.strip()
+    more, less = preferences.split(text)
+    more_vector, less_vector = preferences.centroid(more), preferences.centroid(less)
+    preference, _ = FeedPreference.objects.update_or_create(
+        user=user,
+        defaults={
+            "text": text,
+            "more_vector": None if more_vector is None else to_bytes(more_vector),
+            "less_vector": None if less_vector is None else to_bytes(less_vector),
+        },
+    )
+    return preference
 
 
 def video_push_to_online(*, video_id: int, user_ids: Sequence[int]) -> None:
@@ -152,6 +180,8 @@ def video_update(
         setattr(video, name, changes[name])
     if fields:
         video.save(update_fields=fields)
+    if "caption" in fields and video.status == Video.Status.PUBLISHED:
+        transaction.on_commit(lambda: tasks.embed_video.delay(video.pk))
     return video
 
 

@@ -51,3 +51,10 @@ def remove_from_feeds(video_id: int, author_id: int) -> None:
 def merge_followed_author(follower_id: int, author_id: int) -> None:
     recent = Video.objects.filter(author_id=author_id, status=Video.Status.PUBLISHED).order_by("-id")
     store.add_to_home(follower_id, list(recent.values_list("id", flat=True)[: store.cap()]))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def embed_video(video_id: int) -> None:
+    video = Video.objects.filter(pk=video_id).first()
+    if video is not None:
+        services.video_embed(video=video)

@@ -12,5 +12,7 @@ urlpatterns = [
     path("me/videos/", api.MyVideosView.as_view(), name="me-videos"),
     path("notifications/", api.NotificationsView.as_view(), name="notifications"),
     path("feed/following/", api.FollowingFeedView.as_view(), name="feed-following"),
+    path("feed/for-you/", api.ForYouFeedView.as_view(), name="feed-for-you"),
+    path("feed/preferences/", api.FeedPreferencesView.as_view(), name="feed-preferences"),
     path("notifications/read/", api.NotificationsReadView.as_view(), name="notifications-read"),
 ]

@@ -25,25 +25,39 @@ MAX_LIMIT = 50
 _CURSOR_PREFIX = "k1:"
 
 
+def invalid_cursor() -> InvalidInput:
+    return InvalidInput(
+        "The cursor is not valid; use the `next` link of a previous page.",
+        code="invalid_cursor",
+        fields={"cursor": ["Not a valid cursor."]},
+    )
+
+
+def encode_token(text: str) -> str:
+    """An opaque cursor carrying ``text`` (keyset lists carry a key; ranked lists a session and offset)."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_token(cursor: str, prefix: str) -> str:
+    """The text of a cursor made by ``encode_token(prefix + text)``; 400 ``invalid_cursor`` otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise invalid_cursor() from None
+    if not raw.startswith(prefix):
+        raise invalid_cursor()
+    return raw[len(prefix) :]
+
+
 def encode_cursor(key: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{key}".encode()).decode().rstrip("=")
+    return encode_token(f"{_CURSOR_PREFIX}{key}")
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith(_CURSOR_PREFIX):
-            raise ValueError(raw)
-        key = int(raw[len(_CURSOR_PREFIX) :])
-        if key < 0 or key >= 1 << 63:
-            raise ValueError(raw)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput(
-            "The cursor is not valid; use the `next` link of a previous page.",
-            code="invalid_cursor",
-            fields={"cursor": ["Not a valid cursor."]},
-        ) from None
-    return key
+    text = decode_token(cursor, _CURSOR_PREFIX)
+    if not text.isdigit() or int(text) >= 1 << 63:
+        raise invalid_cursor()
+    return int(text)
 
 
 def parse_limit(request: Request) -> int:
