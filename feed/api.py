@@ -85,11 +85,11 @@ class VideoDetailView(APIView):
 
 class PublishView(APIView):
     class PublishInput(InputSerializer):
-        caption = serializers.CharField(max_length=2200, required=False, allow_blank=True, default="")
-        visibility = serializers.ChoiceField(
-            choices=Video.Visibility.choices, default=Video.Visibility.PUBLIC
-        )
-        allow_remix = serializers.BooleanField(default=True)
+        """Fields left out keep what the draft has (set by PATCH, or the defaults: public, remixable)."""
+
+        caption = serializers.CharField(max_length=2200, required=False, allow_blank=True)
+        visibility = serializers.ChoiceField(choices=Video.Visibility.choices, required=False)
+        allow_remix = serializers.BooleanField(required=False)
 
     @extend_schema(
         operation_id="videos_publish",
@@ -289,7 +289,7 @@ class NotificationsView(GenericAPIView):
 class NotificationsReadView(APIView):
     class MarkReadInput(InputSerializer):
         ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), required=False, max_length=500
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
         )
         all = serializers.BooleanField(required=False, default=False)
 

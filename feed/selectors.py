@@ -82,12 +82,21 @@ def comment_get(*, viewer: User, comment_id: int | str) -> Comment:
     return comment
 
 
+def _notifications(user: User) -> QuerySet[Notification]:
+    """A user's notifications, without those from people hidden by a block (also ones from before it)."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .exclude(actor_id__in=Block.objects.filter(blocker=user).values("blocked_id"))
+        .exclude(actor_id__in=Block.objects.filter(blocked=user).values("blocker_id"))
+    )
+
+
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("actor")
+    return _notifications(user).select_related("actor")
 
 
 def unread_notification_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return _notifications(user).filter(read_at__isnull=True).count()
 
 
 def feed_preference_text(*, user: User) -> str:

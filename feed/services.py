@@ -104,7 +104,15 @@ def _require_author(video: Video, actor: User) -> None:
 
 
 @transaction.atomic
-def video_publish(*, video: Video, actor: User, caption: str, visibility: str, allow_remix: bool) -> Video:
+def video_publish(
+    *,
+    video: Video,
+    actor: User,
+    caption: str | None = None,
+    visibility: str | None = None,
+    allow_remix: bool | None = None,
+) -> Video:
+    """Publish a draft; what is not given keeps the draft's value."""
     video = Video.objects.select_for_update().get(pk=video.pk)
     _require_author(video, actor)
     if video.status == Video.Status.PUBLISHED:
@@ -115,7 +123,9 @@ def video_publish(*, video: Video, actor: User, caption: str, visibility: str, a
         raise Forbidden("A cameo in this video was withdrawn by its owner.", code="cameo_not_permitted")
     for check in publish_checks:
         check(video, actor)
-    video.caption, video.visibility, video.allow_remix = caption, visibility, allow_remix
+    for name, value in (("caption", caption), ("visibility", visibility), ("allow_remix", allow_remix)):
+        if value is not None:
+            setattr(video, name, value)
     video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
     transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
@@ -216,7 +226,10 @@ def like_create(*, video: Video, user: User) -> bool:
     _, created = Like.objects.get_or_create(video=video, user=user)
     if created:
         Video.objects.filter(pk=video.pk).update(like_count=F("like_count") + 1)
-        notification_create(recipient=video.author, kind=Notification.Kind.LIKE, actor=user, video=video)
+        # Liking again after an unlike does not ping the author twice.
+        already = Notification.objects.filter(kind=Notification.Kind.LIKE, actor=user, video=video).exists()
+        if not already:
+            notification_create(recipient=video.author, kind=Notification.Kind.LIKE, actor=user, video=video)
     return created
 
 
@@ -251,6 +264,7 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
     removed = Comment.objects.filter(pk=comment.pk, removed_at__isnull=True).update(removed_at=timezone.now())
     if removed:
         Video.objects.filter(pk=comment.video_id).update(comment_count=F("comment_count") - 1)
+        Notification.objects.filter(comment=comment).delete()
 
 
 def notification_create(

@@ -198,6 +198,8 @@ def follow_create(*, follower: User, followee: User) -> bool:
     if created:
         User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
         User.objects.filter(pk=followee.pk).update(follower_count=F("follower_count") + 1)
+        for user in (follower, followee):
+            user.refresh_from_db(fields=["follower_count", "following_count"])
         follow_created.send(sender=Follow, follower=follower, followee=followee)
     return created
 

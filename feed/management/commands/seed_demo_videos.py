@@ -64,10 +64,10 @@ class Command(BaseCommand):
                     )
                     first.setdefault(username, video)
                 self._draft(author, DRAFT[0], seed * 10 + 9)
-            for liker, author in LIKES:
-                services.like_create(video=first[author], user=people[liker])
-            for commenter, author, text in COMMENTS:
-                services.comment_create(video=first[author], author=people[commenter], text=text)
+            for liker, liked in LIKES:
+                services.like_create(video=first[liked], user=people[liker])
+            for commenter, commented, text in COMMENTS:
+                services.comment_create(video=first[commented], author=people[commenter], text=text)
         count = Video.objects.filter(author__in=people.values()).count()
         self.stdout.write(f"Seeded {count} demo videos (one draft each), with likes and comments.")
 
