@@ -103,6 +103,14 @@ def _require_author(video: Video, actor: User) -> None:
         raise Forbidden("Only the author can do this.", code="not_author")
 
 
+def _apply_settings(video: Video, **values: str | bool | None) -> list[str]:
+    """Set the given caption, visibility and allow_remix (None leaves one as it is); the fields changed."""
+    fields = [name for name, value in values.items() if value is not None]
+    for name in fields:
+        setattr(video, name, values[name])
+    return fields
+
+
 @transaction.atomic
 def video_publish(
     *,
@@ -123,9 +131,7 @@ def video_publish(
         raise Forbidden("A cameo in this video was withdrawn by its owner.", code="cameo_not_permitted")
     for check in publish_checks:
         check(video, actor)
-    for name, value in (("caption", caption), ("visibility", visibility), ("allow_remix", allow_remix)):
-        if value is not None:
-            setattr(video, name, value)
+    _apply_settings(video, caption=caption, visibility=visibility, allow_remix=allow_remix)
     video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
     transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
@@ -184,10 +190,7 @@ def video_update(
     _require_author(video, actor)
     if video.status == Video.Status.REMOVED:
         raise Conflict("This video was removed.", code="video_removed")
-    changes = {"caption": caption, "visibility": visibility, "allow_remix": allow_remix}
-    fields = [name for name, value in changes.items() if value is not None]
-    for name in fields:
-        setattr(video, name, changes[name])
+    fields = _apply_settings(video, caption=caption, visibility=visibility, allow_remix=allow_remix)
     if fields:
         video.save(update_fields=fields)
     if "caption" in fields and video.status == Video.Status.PUBLISHED:

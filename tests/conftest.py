@@ -72,3 +72,13 @@ def as_alice(client_for: Callable[[User], APIClient], alice: User) -> APIClient:
 @pytest.fixture
 def as_bob(client_for: Callable[[User], APIClient], bob: User) -> APIClient:
     return client_for(bob)
+
+
+@pytest.fixture
+def carol(make_user: Callable[..., User]) -> User:
+    return make_user("carol")
+
+
+@pytest.fixture
+def as_carol(client_for: Callable[[User], APIClient], carol: User) -> APIClient:
+    return client_for(carol)

@@ -49,16 +49,6 @@ def same_shape(pushed_item, listed_item):
     return True
 
 
-@pytest.fixture
-def carol(make_user):
-    return make_user("carol")
-
-
-@pytest.fixture
-def as_carol(client_for, carol):
-    return client_for(carol)
-
-
 def test_anonymous_gets_401(anon, alice):
     notification_create(recipient=alice, kind=Notification.Kind.FOLLOW, actor=None)
     assert_error(anon.get(NOTIFICATIONS), 401, "not_authenticated")

@@ -55,16 +55,6 @@ def count_queries(client, path):
     return len(captured), len(response.json()["results"])
 
 
-@pytest.fixture
-def carol(make_user):
-    return make_user("carol")
-
-
-@pytest.fixture
-def as_carol(client_for, carol):
-    return client_for(carol)
-
-
 # Anonymous ---------------------------------------------------------------------------------------------
 
 
