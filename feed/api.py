@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from feed import for_you, selectors, services, store
+from feed import for_you, selectors, services
 from feed.models import Video
 from feed.serializers import CommentSerializer, NotificationSerializer, VideoSerializer
 from sora_social.accounts.authentication import request_user
@@ -341,18 +341,9 @@ class FollowingFeedView(APIView):
         limit = parse_limit(request)
         cursor = request.query_params.get("cursor")
         before = decode_cursor(cursor) if cursor else None
-        videos: list[Video] = []
-        # Ids the store holds may since have been hidden or unfollowed; keep reading until a page is full.
-        while len(videos) <= limit:
-            wanted = 2 * (limit + 1 - len(videos))
-            ids = store.candidates(user, before, wanted)
-            videos += selectors.following_feed_videos(viewer=user, ids=ids)
-            if len(ids) < wanted:
-                break
-            before = ids[-1]
-        page = videos[:limit]
+        page, more = selectors.following_feed_page(viewer=user, before=before, limit=limit)
         next_url = None
-        if len(videos) > limit:
+        if more:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(page[-1].pk))
         return Response({"results": videos_data(page, request), "next": next_url})
 

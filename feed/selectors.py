@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from feed import store
 from feed.models import Comment, FeedPreference, Like, Notification, Video
 from feed.visibility import visible_videos
 from sora_social.accounts.models import Block, Follow, User
@@ -44,6 +45,20 @@ def following_feed_videos(*, viewer: User, ids: Iterable[int]) -> list[Video]:
     return _hydrate(
         visible_videos(viewer).filter(author_id__in=following, status=Video.Status.PUBLISHED), ids
     )
+
+
+def following_feed_page(*, viewer: User, before: int | None, limit: int) -> tuple[list[Video], bool]:
+    """A page of the following feed older than ``before``, and whether more follow. Ids the store holds
+    may since have been hidden or unfollowed, so it reads on until the page is full or the store is out."""
+    videos: list[Video] = []
+    while len(videos) <= limit:
+        wanted = 2 * (limit + 1 - len(videos))
+        ids = store.candidates(viewer, before, wanted)
+        videos += following_feed_videos(viewer=viewer, ids=ids)
+        if len(ids) < wanted:
+            break
+        before = ids[-1]
+    return videos[:limit], len(videos) > limit
 
 
 def liked_video_ids(*, user: User, videos: Iterable[Video]) -> set[int]:
