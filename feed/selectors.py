@@ -52,7 +52,7 @@ def following_feed_page(*, viewer: User, before: int | None, limit: int) -> tupl
     may since have been hidden or unfollowed, so it reads on until the page is full or the store is out."""
     videos: list[Video] = []
     while len(videos) <= limit:
-        wanted = 2 * (limit + 1 - len(videos))
+        wanted = limit + 1 - len(videos)
         ids = store.candidates(viewer, before, wanted)
         videos += following_feed_videos(viewer=viewer, ids=ids)
         if len(ids) < wanted:

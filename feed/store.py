@@ -29,6 +29,7 @@ from sora_social.core.redis import get_redis
 logger = logging.getLogger(__name__)
 
 SENTINEL = "0"
+BIG_AUTHORS_KEY = "feed:big_authors"
 REBUILD_LOCK_SECONDS = 30
 
 # Adds a video to every home feed that exists (active users), trimming each to the cap. KEYS are the home
@@ -68,6 +69,7 @@ def fan_out(video_id: int, follower_ids: Sequence[int]) -> None:
 
 def remember_big_author_video(author_id: int, video_id: int) -> None:
     pipe = get_redis().pipeline()
+    pipe.sadd(BIG_AUTHORS_KEY, author_id)
     pipe.zadd(author_key(author_id), {str(video_id): video_id})
     pipe.zremrangebyrank(author_key(author_id), 0, -(cap() + 1))
     pipe.execute()
@@ -120,11 +122,14 @@ def _rebuild(client: redis.Redis, viewer: User) -> bool:
     return True
 
 
-def _big_authors_followed(viewer: User) -> list[int]:
+def _big_authors_followed(client: redis.Redis, viewer: User) -> list[int]:
+    """The big accounts (those with recent videos in an author key) that ``viewer`` follows; no query at
+    all while there are none."""
+    big = [int(author_id) for author_id in client.smembers(BIG_AUTHORS_KEY)]
+    if not big:
+        return []
     return list(
-        Follow.objects.filter(
-            follower=viewer, followee__follower_count__gt=settings.FEED_BIG_ACCOUNT_FOLLOWERS
-        ).values_list("followee_id", flat=True)
+        Follow.objects.filter(follower=viewer, followee_id__in=big).values_list("followee_id", flat=True)
     )
 
 
@@ -144,7 +149,7 @@ def candidates(viewer: User, before: int | None, count: int) -> list[int]:
         # The bound is inclusive and scores round ids, so a few ids at the edge come back; filtered below.
         pipe = client.pipeline(transaction=False)
         pipe.zrevrangebyscore(key, top, 1, start=0, num=count + 64)
-        big = _big_authors_followed(viewer)
+        big = _big_authors_followed(client, viewer)
         for author_id in big:
             pipe.zrevrangebyscore(author_key(author_id), top, 1, start=0, num=count + 64)
         results = pipe.execute()

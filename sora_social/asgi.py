@@ -1,5 +1,6 @@
 """The ASGI application: Django over HTTP, the event socket over WebSocket."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sora_social.settings")
@@ -16,3 +17,8 @@ from sora_social.realtime.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {"http": django_asgi_app, "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns))}
 )
+
+# Everything loaded so far lives as long as the process: keep it out of the collector's sight, so a full
+# collection no longer walks a couple of hundred thousand objects (a ~125 ms pause inside a request).
+gc.collect()
+gc.freeze()

@@ -191,7 +191,9 @@ CHANNEL_LAYERS = {
         "CONFIG": {
             "hosts": [os.environ.get("CHANNEL_REDIS_URL") or REDIS_URL],
             "prefix": os.environ.get("CHANNEL_PREFIX", "asgi"),
-            "capacity": 200,
+            # Messages wait per server process (all its sockets share one list); a low cap drops hints
+            # when one publish reaches many local sockets at once.
+            "capacity": 5000,
             "expiry": 60,
             "group_expiry": 86400,
         },

@@ -238,3 +238,13 @@ async def test_ticket_expiry_is_reported(as_alice):
 
     expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert 50 <= expires.timestamp() - time.time() <= 61
+
+
+async def test_an_idle_socket_still_gets_events_after_the_redis_read_timeout(alice, as_alice):
+    """The channel layer blocks on Redis for 5 s at a time; a client library timing reads out at 5 s would
+    kill idle consumers. A socket left idle past that must still be alive and get the next event."""
+    socket = await open_socket(as_alice)
+    await asyncio.sleep(6.5)
+    await publish([alice.pk], "test.event", {"after": "idle"})
+    assert (await socket.receive_json_from(timeout=5))["data"] == {"after": "idle"}
+    await socket.disconnect()
