@@ -936,7 +936,7 @@ async def push_rounds(
     of the frames that came within the wait."""
     from websockets.asyncio.client import connect
 
-    from sora_social.core.events import NOTIFY_MESSAGE, deliver_event, send_to_groups, user_group
+    from sora_social.core.events import deliver_event
     from sora_social.realtime.presence import online_among
     from sora_social.realtime.services import realtime_ticket_create
 
@@ -1005,24 +1005,21 @@ async def push_rounds(
                 f" {closed()}"
             )
 
-        # The fan-out's last step, run here for the same users: the event-log writes plus one channel-layer
-        # message per user group (deliver_event), and that second part alone (send_to_groups). Its hints
-        # also let sockets whose own hint was lost read the last round's event from their log.
-        def probe() -> tuple[float, float]:
+        # The fan-out's last step, run here for the same users: the event-log writes plus the one hint
+        # naming them all (deliver_event). Its hint also lets sockets whose own hint was lost read the last
+        # round's event from their log.
+        def probe() -> float:
             began = time.perf_counter()
             deliver_event(sorted(user_ids), "bench.probe", json.dumps({"probe": True}))
-            middle = time.perf_counter()
-            send_to_groups([user_group(pk) for pk in sorted(user_ids)], NOTIFY_MESSAGE)
-            return middle - began, time.perf_counter() - middle
+            return time.perf_counter() - began
 
-        deliver, groups = await loop.run_in_executor(executor, probe)
+        deliver = await loop.run_in_executor(executor, probe)
         await asyncio.sleep(3)
         late = sum(len(arrivals[pk]) - within[pk] for pk in videos)
         say(
             f"  frames that came only with a later event (their own hint was lost): {late}\n"
             f"  the fan-out's last step, run here for these {len(user_ids)} users: deliver_event"
-            f" {deliver * 1000:.0f} ms; send_to_groups alone (one group_send per user, in turn)"
-            f" {groups * 1000:.0f} ms"
+            f" {deliver * 1000:.0f} ms"
         )
     finally:
         for task in readers:
@@ -1058,7 +1055,7 @@ def push_section(port: int, sockets: int, rounds: int, logs: Path, rng: np.rando
         f"\npublish -> feed.video on {len(chosen)} WebSocket followers of @{author.username}"
         f" ({author.follower_count:,} followers; threshold {settings.FEED_BIG_ACCOUNT_FOLLOWERS:,})\n"
         f"  path: video_publish here -> on commit, fan_out_video through the broker to a real Celery worker"
-        f" (a subprocess,\n  -Q fanout -c 2) -> fan_out_chunk -> event log + channel layer -> daphne ->"
+        f" (a subprocess,\n  -Q fanout -c 2) -> fan_out_chunk -> event log + one hint -> daphne ->"
         f" socket; timed from the video_publish call\n  to each frame's arrival; {warmups} warm-ups"
     )
 

@@ -2,10 +2,11 @@
 
 Each user has an event log: a Redis stream ``events:user:<id>`` whose entry ids are the event ids that
 clients see. ``publish_event`` appends to the logs of the given users once the surrounding transaction
-commits (never for a rolled-back one), then sends a small hint to each user's channel group; every open
-socket of that user reads its log from where it stopped. The log, not the channel layer (which may drop
-messages), is the truth, so a socket never skips an event and a reconnecting client can ``resume`` from
-the last id it saw. Entries are kept for ``EVENT_RETENTION_SECONDS`` (at least 24 hours).
+commits (never for a rolled-back one), then publishes one hint naming the recipients on ``HINT_CHANNEL``;
+every server process wakes its sockets of those users (``realtime.dispatch``), which read their log from
+where they stopped. The log, not the hint, is the truth, so a socket never skips an event and a
+reconnecting client can ``resume`` from the last id it saw. Entries are kept for
+``EVENT_RETENTION_SECONDS`` (at least 24 hours).
 """
 
 from __future__ import annotations
@@ -29,16 +30,12 @@ from sora_social.core.redis import get_redis
 logger = logging.getLogger(__name__)
 
 EVENT_ID_PATTERN = re.compile(r"^\d{1,20}-\d{1,20}$")
-NOTIFY_MESSAGE = {"type": "events.available"}
+HINT_CHANNEL = "events:hint"
 REVOKE_MESSAGE = {"type": "auth.revoked"}
 
 
 def event_log_key(user_id: int) -> str:
     return f"events:user:{user_id}"
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
 
 
 def publish_event(user_ids: Iterable[int], type: str, data: Mapping[str, Any]) -> None:
@@ -61,8 +58,8 @@ def deliver_event(user_ids: list[int], type: str, payload: str) -> None:
         key = event_log_key(user_id)
         pipe.xadd(key, {"type": type, "data": payload}, minid=oldest_kept, approximate=True)
         pipe.expire(key, retention)
+    pipe.publish(HINT_CHANNEL, ",".join(map(str, user_ids)))
     pipe.execute()
-    send_to_groups([user_group(user_id) for user_id in user_ids], NOTIFY_MESSAGE)
 
 
 def close_sockets(groups: Iterable[str]) -> None:

@@ -1,9 +1,9 @@
 """The event socket, ``/ws/events/``.
 
 Authentication is the session cookie (browsers; the Origin must be one of ours) or a one-time ``ticket``
-from ``POST /api/v1/realtime/ticket/``. The socket joins the user's group and the group of the token or
-session it was opened with, so revoking that token closes it. Events come from the user's event log
-(``core.events``): a hint on the group makes the socket read the log from where it stopped, so events
+from ``POST /api/v1/realtime/ticket/``. The socket joins the channel-layer group of the token or session it
+was opened with, so revoking that token closes it. Events come from the user's event log (``core.events``):
+a hint (``realtime.dispatch``) wakes the socket, which reads the log from where it stopped, so events
 arrive in log order, each once. A client resumes after a reconnect with ``{"type": "resume", "after":
 "<last event id>"}`` (or ``?after=`` on the URL, which cannot race with live events): every retained event
 after that id that this connection has not sent yet is replayed, in order.
@@ -12,7 +12,6 @@ after that id that this connection has not sent yet is replayed, in order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -25,7 +24,7 @@ from django.http.request import split_domain_port, validate_host
 from sora_social.accounts.models import AuthToken, User
 from sora_social.core import events
 from sora_social.core.redis import get_async_redis
-from sora_social.realtime import presence
+from sora_social.realtime import dispatch, presence
 from sora_social.realtime.services import TICKET_PREFIX
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -74,15 +73,19 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "data": {"code": error.code, "detail": error.detail}})
             await self.close(code=error.close_code)
             return
-        for group in (events.user_group(self.user_id), auth_group):
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.joined.append(group)
+        await self.channel_layer.group_add(auth_group, self.channel_name)
+        self.joined.append(auth_group)
+        # Listen for hints before reading the log's tip, so no event can fall between the two.
+        self.woken = asyncio.Event()
+        self.sending = asyncio.Lock()
+        dispatch.register(self.user_id, self)
+        self.registered = True
         # Everything after the tip is delivered live; everything up to it only on resume.
         latest = await self.redis.xrevrange(events.event_log_key(self.user_id), count=1)
         self.cursor: str = str(latest[0][0]) if latest else "0-0"
         self.replay_floor: str = self.cursor
         await self.accept()
-        self.heartbeat = asyncio.create_task(self._stay_online())
+        self.tasks = [asyncio.create_task(self._stay_online()), asyncio.create_task(self._pump())]
         after = query.get("after", [None])[0]
         if after is not None:
             await self._resume(after)
@@ -112,16 +115,30 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             )
         return user.pk, events.session_group(self.scope["session"].session_key or "")
 
+    def wake(self) -> None:
+        """Called by the dispatcher when this user has new events."""
+        self.woken.set()
+
+    async def _pump(self) -> None:
+        """Send the log's new entries each time the socket is woken, in log order, each once."""
+        while True:
+            await self.woken.wait()
+            self.woken.clear()
+            async with self.sending:
+                self.cursor = await self._send_range(self.cursor, until="+")
+
     async def _stay_online(self) -> None:
         while True:
             await presence.mark_online(self.redis, self.user_id)
+            self.wake()  # and a look at the log, in case a hint went missing
             await asyncio.sleep(presence.HEARTBEAT_SECONDS)
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "heartbeat"):
-            self.heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.heartbeat
+        for task in getattr(self, "tasks", []):
+            task.cancel()
+        await asyncio.gather(*getattr(self, "tasks", []), return_exceptions=True)
+        if getattr(self, "registered", False):
+            await dispatch.unregister(self.user_id, self)
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         if hasattr(self, "redis"):
@@ -161,7 +178,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             )
         if _id_key(after) >= _id_key(self.replay_floor):
             return
-        await self._send_range(after, until=self.replay_floor)
+        async with self.sending:
+            await self._send_range(after, until=self.replay_floor)
         self.replay_floor = after
 
     async def _send_range(self, after: str, *, until: str) -> str:
@@ -173,9 +191,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 after = entries[-1][0]
             if len(entries) < BATCH:
                 return after
-
-    async def events_available(self, message: dict[str, Any]) -> None:
-        self.cursor = await self._send_range(self.cursor, until="+")
 
     async def auth_revoked(self, message: dict[str, Any]) -> None:
         await self._error("signed_out", "This sign-in was revoked.")
