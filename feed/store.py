@@ -75,12 +75,15 @@ def remember_big_author_video(author_id: int, video_id: int) -> None:
     pipe.execute()
 
 
-def remove_video(video_id: int, user_ids: Iterable[int], author_id: int) -> None:
+def remove_video(video_id: int, user_ids: Iterable[int]) -> None:
     pipe = get_redis().pipeline(transaction=False)
     for user_id in user_ids:
         pipe.zrem(home_key(user_id), str(video_id))
-    pipe.zrem(author_key(author_id), str(video_id))
     pipe.execute()
+
+
+def forget_big_author_video(author_id: int, video_id: int) -> None:
+    get_redis().zrem(author_key(author_id), str(video_id))
 
 
 def add_to_home(user_id: int, video_ids: Sequence[int]) -> None:

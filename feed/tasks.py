@@ -40,11 +40,10 @@ def fan_out_chunk(video_id: int, follower_ids: list[int], write_feeds: bool = Tr
 
 @shared_task(acks_late=True, ignore_result=True)
 def remove_from_feeds(video_id: int, author_id: int) -> None:
+    store.forget_big_author_video(author_id, video_id)
     follower_ids = list(Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True))
     for chunk in _chunks(follower_ids):
-        store.remove_video(video_id, chunk, author_id)
-    if not follower_ids:
-        store.remove_video(video_id, [], author_id)
+        store.remove_video(video_id, chunk)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -73,11 +73,6 @@ def id_to_datetime(value: int) -> datetime:
     return datetime.fromtimestamp(((value >> TIMESTAMP_SHIFT) + EPOCH_MS) / 1000, tz=UTC)
 
 
-def id_floor_for(moment: datetime) -> int:
-    """The smallest id that can be created at or after ``moment``."""
-    return (int(moment.timestamp() * 1000) - EPOCH_MS) << TIMESTAMP_SHIFT
-
-
 def parse_id(value: object) -> int | None:
     """An id from a URL or a body (decimal string or int), or None when it cannot be one of ours."""
     if isinstance(value, bool):

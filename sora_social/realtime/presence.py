@@ -19,7 +19,12 @@ ONLINE_WINDOW_SECONDS = 3 * HEARTBEAT_SECONDS
 
 
 async def mark_online(client: Any, user_id: int) -> None:
-    await client.zadd(PRESENCE_KEY, {str(user_id): time.time()})
+    """Refresh this user's mark, and drop the marks of users whose sockets went quiet."""
+    now = time.time()
+    pipe = client.pipeline(transaction=False)
+    pipe.zadd(PRESENCE_KEY, {str(user_id): now})
+    pipe.zremrangebyscore(PRESENCE_KEY, "-inf", now - ONLINE_WINDOW_SECONDS)
+    await pipe.execute()
 
 
 def online_among(user_ids: Sequence[int]) -> list[int]:
@@ -31,7 +36,3 @@ def online_among(user_ids: Sequence[int]) -> list[int]:
     return [
         user_id for user_id, seen in zip(user_ids, scores, strict=True) if seen is not None and seen >= cutoff
     ]
-
-
-def forget_stale() -> int:
-    return int(get_redis().zremrangebyscore(PRESENCE_KEY, "-inf", time.time() - ONLINE_WINDOW_SECONDS))

@@ -195,3 +195,16 @@ def test_anonymous_and_bad_cursors(anon, as_alice):
     assert anon.get(FEED).status_code == 401
     response = as_alice.get(FEED, {"cursor": "nope"})
     assert response.status_code == 400 and response.json()["code"] == "invalid_cursor"
+
+
+def test_a_big_accounts_removed_video_leaves_its_author_set(
+    author, reader, make_user, make_video, client_for, settings
+):
+    settings.FEED_BIG_ACCOUNT_FOLLOWERS = 1
+    follow_create(follower=make_user("second_fan"), followee=author)
+    client = client_for(reader)
+    video = make_video(author)
+    assert feed_ids(client) == [video.pk]
+    video_take_down(video=video, reason="moderation")
+    assert get_redis().zscore(store.author_key(author.pk), str(video.pk)) is None
+    assert feed_ids(client) == []
