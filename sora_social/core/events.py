@@ -2,10 +2,12 @@
 
 Each user has an event log: a Redis stream ``events:user:<id>`` whose entry ids are the event ids that
 clients see. ``publish_event`` appends to the logs of the given users once the surrounding transaction
-commits (never for a rolled-back one), then publishes one hint naming the recipients on ``HINT_CHANNEL``;
-every server process wakes its sockets of those users (``realtime.dispatch``), which read their log from
-where they stopped. The log, not the hint, is the truth, so a socket never skips an event and a
-reconnecting client can ``resume`` from the last id it saw. Entries are kept for
+commits (never for a rolled-back one), then publishes one hint on ``HINT_CHANNEL`` for all of them. The hint
+carries the event itself and, per recipient, the id of the new entry and of the entry before it; every server
+process hands it to its sockets of those users (``realtime.dispatch``). A socket that last sent exactly that
+previous entry sends the event straight from the hint; any other socket (it missed something, or it is
+replaying) reads its log from where it stopped. The log, not the hint, is the truth, so a socket never skips
+an event and a reconnecting client can ``resume`` from the last id it saw. Entries are kept for
 ``EVENT_RETENTION_SECONDS`` (at least 24 hours).
 """
 
@@ -50,16 +52,40 @@ def publish_event(user_ids: Iterable[int], type: str, data: Mapping[str, Any]) -
     transaction.on_commit(lambda: deliver_event(recipients, type, payload), robust=True)
 
 
+# Appends one event to each log in KEYS and returns, per log, the id of the entry before it and its own id:
+# in one script, so that no other append can come between the two. (All keys in one call: one Redis server,
+# or one hash slot in a cluster.)
+_APPEND_SCRIPT = """
+local appended = {}
+for _, key in ipairs(KEYS) do
+  local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
+  local previous = last[1] and last[1][1] or '0-0'
+  local id = redis.call('XADD', key, 'MINID', '~', ARGV[3], '*', 'type', ARGV[1], 'data', ARGV[2])
+  redis.call('EXPIRE', key, ARGV[4])
+  appended[#appended + 1] = previous
+  appended[#appended + 1] = id
+end
+return appended
+"""
+
+
 def deliver_event(user_ids: list[int], type: str, payload: str) -> None:
     retention = settings.EVENT_RETENTION_SECONDS
     oldest_kept = f"{int((time.time() - retention) * 1000)}-0"
-    pipe = get_redis().pipeline(transaction=False)
-    for user_id in user_ids:
-        key = event_log_key(user_id)
-        pipe.xadd(key, {"type": type, "data": payload}, minid=oldest_kept, approximate=True)
-        pipe.expire(key, retention)
-    pipe.publish(HINT_CHANNEL, ",".join(map(str, user_ids)))
-    pipe.execute()
+    client = get_redis()
+    keys = [event_log_key(user_id) for user_id in user_ids]
+    appended = client.eval(_APPEND_SCRIPT, len(keys), *keys, type, payload, oldest_kept, retention)
+    entries = [
+        [user_id, previous, entry_id]
+        for user_id, previous, entry_id in zip(user_ids, appended[::2], appended[1::2], strict=True)
+    ]
+    client.publish(HINT_CHANNEL, json.dumps({"type": type, "data": payload, "entries": entries}))
+
+
+def frame(event_id: str, type: str, payload: str) -> str:
+    """The text a socket sends for one event: ``{"id", "type", "data"}``, with ``payload`` (the event's
+    data, already JSON) spliced in rather than decoded and encoded again."""
+    return f'{{"id": "{event_id}", "type": {json.dumps(type)}, "data": {payload}}}'
 
 
 def close_sockets(groups: Iterable[str]) -> None:
@@ -86,10 +112,10 @@ def parse_event_id(value: Any) -> str | None:
 
 
 def read_events(client: Any, user_id: int, after: str, *, until: str = "+", count: int = 500) -> Any:
-    """Entries of a user's log strictly after ``after`` (up to ``until``), oldest first, as events.
+    """Entries of a user's log strictly after ``after`` (up to ``until``), oldest first.
 
-    ``client`` is a sync or asyncio Redis client; the call returns what its ``xrange`` returns, to be
-    decoded with ``decode_events``.
+    ``client`` is a sync or asyncio Redis client; the call returns what its ``xrange`` returns: pairs of an
+    entry id and its fields (``type``, ``data``), for ``frame`` or ``decode_events``.
     """
     return client.xrange(event_log_key(user_id), min=f"({after}", max=until, count=count)
 

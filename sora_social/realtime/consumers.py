@@ -77,6 +77,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.joined.append(auth_group)
         # Listen for hints before reading the log's tip, so no event can fall between the two.
         self.woken = asyncio.Event()
+        self.offered: list[tuple[str, str, str]] = []
+        self.read_log = False
         self.sending = asyncio.Lock()
         dispatch.register(self.user_id, self)
         self.registered = True
@@ -116,16 +118,33 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         return user.pk, events.session_group(self.scope["session"].session_key or "")
 
     def wake(self) -> None:
-        """Called by the dispatcher when this user has new events."""
+        """Called by the dispatcher (and the heartbeat): this user may have new events in the log."""
+        self.read_log = True
+        self.woken.set()
+
+    def offer(self, previous_id: str, event_id: str, text: str) -> None:
+        """Called by the dispatcher with a new event of this user."""
+        self.offered.append((previous_id, event_id, text))
         self.woken.set()
 
     async def _pump(self) -> None:
-        """Send the log's new entries each time the socket is woken, in log order, each once."""
+        """Send new events each time the socket is woken, in log order, each once: the offered ones that
+        follow on from the last one sent, and whatever else from the log."""
         while True:
             await self.woken.wait()
             self.woken.clear()
+            offered, self.offered = self.offered, []
+            read_log, self.read_log = self.read_log, False
             async with self.sending:
-                self.cursor = await self._send_range(self.cursor, until="+")
+                for previous_id, event_id, text in offered:
+                    if previous_id == self.cursor:
+                        await self.send(text_data=text)
+                        self.cursor = event_id
+                    elif _id_key(event_id) > _id_key(self.cursor):
+                        read_log = True  # something this socket has not sent came in between
+                        break
+                if read_log:
+                    self.cursor = await self._send_range(self.cursor, until="+")
 
     async def _stay_online(self) -> None:
         while True:
@@ -185,8 +204,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def _send_range(self, after: str, *, until: str) -> str:
         while True:
             entries = await events.read_events(self.redis, self.user_id, after, until=until, count=BATCH)
-            for event in events.decode_events(entries):
-                await self.send_json(event)
+            for entry_id, fields in entries:
+                await self.send(text_data=events.frame(entry_id, fields["type"], fields["data"]))
             if entries:
                 after = entries[-1][0]
             if len(entries) < BATCH:

@@ -248,3 +248,38 @@ async def test_an_idle_socket_still_gets_events_after_the_redis_read_timeout(ali
     await publish([alice.pk], "test.event", {"after": "idle"})
     assert (await socket.receive_json_from(timeout=5))["data"] == {"after": "idle"}
     await socket.disconnect()
+
+
+async def test_events_in_order_are_sent_from_the_hint_without_reading_the_log(alice, as_alice, monkeypatch):
+    from sora_social.core import events
+
+    socket = await open_socket(as_alice)
+    assert await socket.receive_nothing(timeout=0.3)  # the first look at the log, on connecting, is over
+    reads = []
+    real_read = events.read_events
+    monkeypatch.setattr(events, "read_events", lambda *a, **k: reads.append(a[2]) or real_read(*a, **k))
+    sent = [{"n": n, "text": 'quotes " and unicode é'} for n in range(5)]
+    for data in sent:
+        await publish([alice.pk], "test.event", data)
+    received = [await socket.receive_json_from(timeout=5) for _ in range(5)]
+    assert [event["data"] for event in received] == sent
+    assert reads == []
+    await socket.disconnect()
+
+
+async def test_a_lost_hint_is_made_good_by_the_next_one_in_order(alice, as_alice):
+    """An event whose hint never came (written to the log only) is sent, before the next one, as soon as a
+    hint shows the socket it missed something."""
+    from sora_social.core import events
+
+    socket = await open_socket(as_alice)
+    await publish([alice.pk], "test.event", {"n": 1})
+    assert (await socket.receive_json_from(timeout=5))["data"] == {"n": 1}
+    get_redis().xadd(events.event_log_key(alice.pk), {"type": "test.event", "data": '{"n": 2}'})
+    assert await socket.receive_nothing(timeout=0.2)
+    await publish([alice.pk], "test.event", {"n": 3})
+    received = [await socket.receive_json_from(timeout=5) for _ in range(2)]
+    assert [event["data"]["n"] for event in received] == [2, 3]
+    assert received[0]["id"] < received[1]["id"]
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
