@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sora_social_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 FOLLOW_ALPHA = 0.8  # the account ranked r has (N - 1) / r ** FOLLOW_ALPHA followers
+HEAVY_SHARE = 0.01  # users who follow HEAVY_FOLLOWS (log-uniform) accounts on top of the power law
+HEAVY_FOLLOWS = (300, 5_000)
 POST_ALPHA = 0.6  # the author ranked r (an independent ranking) posts in proportion to 1 / r ** POST_ALPHA
 SEED_NODE = 1023  # the node bits of seeded ids; live ids lease nodes counting up from 1
 PAGE = 20
@@ -86,7 +88,13 @@ def quantiles(samples: Sequence[float]) -> dict[str, float]:
     def at(fraction: float) -> float:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
-    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": ordered[-1] * 1000}
+    return {
+        "min": ordered[0] * 1000,
+        "p50": at(0.5),
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "max": ordered[-1] * 1000,
+    }
 
 
 def describe(samples: Sequence[float]) -> str:
@@ -94,8 +102,8 @@ def describe(samples: Sequence[float]) -> str:
         return "no samples"
     q = quantiles(samples)
     return (
-        f"p50 {q['p50']:7.2f}  p95 {q['p95']:7.2f}  p99 {q['p99']:7.2f}  max {q['max']:7.2f} ms"
-        f"  (n={len(samples)})"
+        f"min {q['min']:7.2f}  p50 {q['p50']:7.2f}  p95 {q['p95']:7.2f}  p99 {q['p99']:7.2f}"
+        f"  max {q['max']:7.2f} ms  (n={len(samples)})"
     )
 
 
@@ -120,7 +128,8 @@ def random_times(
 
 def follow_graph(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(follower, followee) user numbers: the account ranked r gets (n - 1) / r^FOLLOW_ALPHA distinct
-    followers, chosen uniformly among the others."""
+    followers, chosen uniformly among the others; and a few heavy followers (HEAVY_SHARE of users) follow
+    HEAVY_FOLLOWS accounts more each, a number drawn log-uniformly, as some real people do."""
     account_at_rank = rng.permutation(n)
     wanted = np.maximum(1, ((n - 1) / np.arange(1, n + 1) ** FOLLOW_ALPHA).astype(np.int64))
     large = wanted > max(1, n // 50)
@@ -132,10 +141,20 @@ def follow_graph(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarr
     # Small accounts: draw with replacement, then drop the rare repeats.
     accounts = np.repeat(account_at_rank[~large], wanted[~large])
     picked = rng.integers(0, n - 1, size=len(accounts))
-    edges = np.unique(accounts * n + picked + (picked >= accounts))
+    small = accounts * n + picked + (picked >= accounts)
+    heavy = rng.choice(n, size=max(1, int(n * HEAVY_SHARE)), replace=False)
+    low, high = (min(bound, n - 1) for bound in HEAVY_FOLLOWS)
+    counts = np.exp(rng.uniform(np.log(low), np.log(high), size=len(heavy))).astype(np.int64)
+    readers = np.repeat(heavy, counts)
+    picked = rng.integers(0, n - 1, size=len(readers))
+    extra = (picked + (picked >= readers)) * n + readers
+    edges = np.unique(np.concatenate([small, extra]))
     followers.append(edges % n)
     followees.append(edges // n)
-    return np.concatenate(followers), np.concatenate(followees)
+    follower, followee = np.concatenate(followers), np.concatenate(followees)
+    # The large accounts' followers were drawn apart from the rest: drop what both drew.
+    unique = np.unique(followee.astype(np.int64) * n + follower, return_index=True)[1]
+    return follower[unique], followee[unique]
 
 
 def _as_text(value: Any, n: int) -> Iterable[str]:
@@ -527,6 +546,10 @@ def server_side(readers: list[tuple[Any, str]], requests: int) -> ServerSide:
         "ids: naive SQL": lambda user, _key: sql_ids(user),
     }
     windows: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
+    # As the server does once its app is loaded (sora_social.asgi): what is alive now is never scanned
+    # again, so a full collection walks only what requests leave behind.
+    gc.collect()
+    gc.freeze()
     gc.callbacks.append(on_gc)
     try:
         for i in range(requests):
@@ -936,7 +959,8 @@ async def push_rounds(
     of the frames that came within the wait."""
     from websockets.asyncio.client import connect
 
-    from sora_social.core.events import deliver_event
+    from sora_social.core.events import HINT_CHANNEL, deliver_event
+    from sora_social.core.redis import get_async_redis
     from sora_social.realtime.presence import online_among
     from sora_social.realtime.services import realtime_ticket_create
 
@@ -972,6 +996,19 @@ async def push_rounds(
     def closed() -> int:
         return sum(task.done() for task in readers)
 
+    # The hints tell the worker's part (publish -> the last hint naming a chosen user) from the server's.
+    chosen = set(user_ids)
+    hint_times: list[float] = []
+    hints = get_async_redis().pubsub(ignore_subscribe_messages=True)
+    await hints.subscribe(HINT_CHANNEL)
+
+    async def watch_hints() -> None:
+        async for message in hints.listen():
+            if any(entry[0] in chosen for entry in json.loads(message["data"])["entries"]):
+                hint_times.append(time.perf_counter())
+
+    hint_watcher = asyncio.create_task(watch_hints())
+
     started = time.perf_counter()
     opened = await asyncio.gather(*(open_socket(pk) for pk in user_ids), return_exceptions=True)
     sockets = [ws for ws in opened if not isinstance(ws, BaseException)]
@@ -988,6 +1025,7 @@ async def push_rounds(
         )
         for n, video_id in enumerate(videos):
             await asyncio.sleep(0.5)
+            hint_times.clear()
             sent = time.perf_counter()
             await loop.run_in_executor(executor, publish, video_id)
             published = time.perf_counter() - sent
@@ -999,10 +1037,11 @@ async def push_rounds(
             if n >= warmups:
                 results.append(latencies)
             label = "warm-up" if n < warmups else f"round {n - warmups + 1}"
+            hinted = ", ".join(f"{(at - sent) * 1000:.0f}" for at in hint_times) or "none"
             say(
                 f"  {label:9s}: {len(latencies):4d}/{len(sockets)} within {wait} s, publish call"
-                f" {published * 1000:5.1f} ms, {describe(latencies)}; sockets closed by the server:"
-                f" {closed()}"
+                f" {published * 1000:5.1f} ms, hints at {hinted} ms, frames {describe(latencies)};"
+                f" sockets closed by the server: {closed()}"
             )
 
         # The fan-out's last step, run here for the same users: the event-log writes plus the one hint
@@ -1022,6 +1061,9 @@ async def push_rounds(
             f" {deliver * 1000:.0f} ms"
         )
     finally:
+        hint_watcher.cancel()
+        await asyncio.gather(hint_watcher, return_exceptions=True)
+        await hints.aclose()
         for task in readers:
             task.cancel()
         await asyncio.wait_for(asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True), 30)

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from feed import store
+from feed import store, visibility
 from feed.models import Comment, FeedPreference, Like, Notification, Video
 from feed.visibility import visible_videos
-from sora_social.accounts.models import Block, Follow, User
+from sora_social.accounts.models import Block, User
 from sora_social.core.errors import NotFound
 from sora_social.core.ids import parse_id
 
@@ -41,10 +41,7 @@ def videos_hydrate(*, viewer: User, ids: Iterable[int]) -> list[Video]:
 def following_feed_videos(*, viewer: User, ids: Iterable[int]) -> list[Video]:
     """Like ``videos_hydrate``, keeping only published videos of people ``viewer`` follows now (a store may
     still hold ids of someone unfollowed since)."""
-    following = Follow.objects.filter(follower=viewer).values("followee_id")
-    return _hydrate(
-        visible_videos(viewer).filter(author_id__in=following, status=Video.Status.PUBLISHED), ids
-    )
+    return _hydrate(visibility.following_feed_videos(viewer), ids)
 
 
 def following_feed_page(*, viewer: User, before: int | None, limit: int) -> tuple[list[Video], bool]:

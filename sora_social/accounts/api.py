@@ -18,6 +18,7 @@ from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import AuthToken, User
 from sora_social.core.api import (
     AUTH_ERRORS,
+    DATETIME,
     IdField,
     InputSerializer,
     ScopedRateThrottle,
@@ -43,6 +44,22 @@ class UserSummarySerializer(serializers.Serializer):
 
     def get_avatar(self, user: User) -> str | None:
         return avatar_url(user, self.context.get("request"))
+
+    def to_representation(self, user: User) -> dict[str, Any]:
+        if type(self) is not UserSummarySerializer:  # subclasses add fields: DRF's way
+            return super().to_representation(user)
+        # Built directly (the fields above are its schema): authors appear in every list of videos, and
+        # DRF's field-by-field way costs several times as much. A test holds the two equal.
+        return {
+            "id": str(user.pk),
+            "username": user.username,
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "avatar": avatar_url(user, self.context.get("request")),
+            "follower_count": user.follower_count,
+            "following_count": user.following_count,
+            "created_at": DATETIME.to_representation(user.date_joined),
+        }
 
 
 class MeSerializer(UserSummarySerializer):

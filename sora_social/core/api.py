@@ -20,6 +20,10 @@ def absolute_url(url: str, request: Any = None) -> str:
     return f"{settings.PUBLIC_BASE_URL}{url}"
 
 
+# Formats datetimes exactly as serializer fields do, for representations built by hand on hot paths.
+DATETIME = serializers.DateTimeField()
+
+
 class IdField(serializers.CharField):
     """A 64-bit id as a decimal string, so JavaScript clients never lose precision."""
 
