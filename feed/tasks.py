@@ -9,6 +9,7 @@ from feed import services, store
 from feed.models import Video
 from feed.visibility import feed_audience
 from sora_social.accounts.models import Follow
+from sora_social.realtime.presence import online_among
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -26,7 +27,9 @@ def fan_out_video(video_id: int) -> None:
     audience = list(feed_audience(video).order_by("pk").values_list("pk", flat=True))
     big = store.is_big_account(video.author)
     if big:
+        # No feed is written: only the followers online now need anything, the live event.
         store.remember_big_author_video(video.author_id, video.pk)
+        audience = online_among(audience)
     for chunk in _chunks(audience):
         fan_out_chunk.delay(video_id, chunk, write_feeds=not big)
 

@@ -107,6 +107,22 @@ def test_big_accounts_are_merged_at_read_time(author, reader, make_user, make_vi
     assert feed_ids(client) == [small_video.pk, big_video.pk]
 
 
+def test_a_big_accounts_publish_reaches_only_its_online_followers(
+    author, reader, make_user, make_video, settings
+):
+    settings.FEED_BIG_ACCOUNT_FOLLOWERS = 1
+    offline = [make_user(f"offline{i}") for i in range(3)]
+    for user in offline:
+        follow_create(follower=user, followee=author)
+    get_redis().zadd(PRESENCE_KEY, {str(reader.pk): time.time()})
+    with mock.patch.object(tasks.fan_out_chunk, "delay", wraps=tasks.fan_out_chunk.delay) as chunk:
+        video = make_video(author)
+    assert [call.args[1] for call in chunk.call_args_list] == [[reader.pk]]
+    [event] = decode_events(read_events(get_redis(), reader.pk, "0-0"))
+    assert event["type"] == "feed.video" and event["data"]["video"]["id"] == str(video.pk)
+    assert all(not read_events(get_redis(), user.pk, "0-0") for user in offline)
+
+
 def test_reads_fall_back_to_sql_when_redis_is_down(author, reader, make_video, client_for):
     videos = [make_video(author) for _ in range(3)]
     client = client_for(reader)
