@@ -845,7 +845,7 @@ def time_fan_out(author: Any, force: bool) -> tuple[float, int]:
 
 
 def fan_out_parts(author: Any) -> dict[str, float]:
-    """Where a forced fan-out spends its time: the audience query, the Redis writes, the online check."""
+    """Where a forced fan-out spends its time: the audience query, the Redis writes, the live push."""
     from django.conf import settings
 
     from feed import services, store
@@ -863,9 +863,8 @@ def fan_out_parts(author: Any) -> dict[str, float]:
         store.fan_out(video.pk, chunk)
     parts["Redis writes"] = time.perf_counter() - started
     started = time.perf_counter()
-    for chunk in chunks:
-        services.video_push_to_online(video_id=video.pk, user_ids=chunk)
-    parts[f"video_push_to_online x {len(chunks)}"] = time.perf_counter() - started
+    services.video_push_to_online(video_id=video.pk, user_ids=audience)
+    parts["video_push_to_online"] = time.perf_counter() - started
     return parts
 
 
@@ -1082,6 +1081,7 @@ def push_section(port: int, sockets: int, rounds: int, logs: Path, rng: np.rando
     from feed.services import video_publish
     from sora_social.accounts.models import Follow
     from sora_social.celery import app as celery_app
+    from sora_social.core.events import DELIVERY_BATCH
 
     # A regular account (below the threshold), so that its followers' feeds are written too.
     author = account_near(int(sockets * 1.2), minimum=sockets)
@@ -1097,8 +1097,9 @@ def push_section(port: int, sockets: int, rounds: int, logs: Path, rng: np.rando
         f"\npublish -> feed.video on {len(chosen)} WebSocket followers of @{author.username}"
         f" ({author.follower_count:,} followers; threshold {settings.FEED_BIG_ACCOUNT_FOLLOWERS:,})\n"
         f"  path: video_publish here -> on commit, fan_out_video through the broker to a real Celery worker"
-        f" (a subprocess,\n  -Q fanout -c 2) -> fan_out_chunk -> event log + one hint -> daphne ->"
-        f" socket; timed from the video_publish call\n  to each frame's arrival; {warmups} warm-ups"
+        f" (a subprocess,\n  -Q fanout -c 2) -> online followers -> event logs + one hint per"
+        f" {DELIVERY_BATCH} -> daphne -> socket (feeds are written after);\n  timed from the video_publish"
+        f" call to each frame's arrival; {warmups} warm-ups"
     )
 
     def publish(video_id: int) -> None:

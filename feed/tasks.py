@@ -9,7 +9,6 @@ from feed import services, store
 from feed.models import Video
 from feed.visibility import feed_audience
 from sora_social.accounts.models import Follow
-from sora_social.realtime.presence import online_among
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -19,26 +18,24 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 
 @shared_task(acks_late=True, ignore_result=True)
 def fan_out_video(video_id: int) -> None:
-    """Split a published video's audience into chunks, each its own task; big accounts are merged at read
-    time instead, and only their online followers get the live event."""
+    """Send a published video live to the followers online now, then write it into every follower's feed,
+    in chunks, each its own task; big accounts' videos are merged at read time instead."""
     video = Video.objects.select_related("author").filter(pk=video_id).first()
     if video is None:
         return
     audience = list(feed_audience(video).order_by("pk").values_list("pk", flat=True))
-    big = store.is_big_account(video.author)
-    if big:
-        # No feed is written: only the followers online now need anything, the live event.
+    # Live first, so that how long the feeds take to write never delays the event.
+    services.video_push_to_online(video_id=video_id, user_ids=audience)
+    if store.is_big_account(video.author):
         store.remember_big_author_video(video.author_id, video.pk)
-        audience = online_among(audience)
+        return
     for chunk in _chunks(audience):
-        fan_out_chunk.delay(video_id, chunk, write_feeds=not big)
+        fan_out_chunk.delay(video_id, chunk)
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def fan_out_chunk(video_id: int, follower_ids: list[int], write_feeds: bool = True) -> None:
-    if write_feeds:
-        store.fan_out(video_id, follower_ids)
-    services.video_push_to_online(video_id=video_id, user_ids=follower_ids)
+def fan_out_chunk(video_id: int, follower_ids: list[int]) -> None:
+    store.fan_out(video_id, follower_ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)

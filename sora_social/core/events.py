@@ -69,17 +69,22 @@ return appended
 """
 
 
+DELIVERY_BATCH = 1000  # users per script call and per hint: Redis runs one script at a time
+
+
 def deliver_event(user_ids: list[int], type: str, payload: str) -> None:
     retention = settings.EVENT_RETENTION_SECONDS
     oldest_kept = f"{int((time.time() - retention) * 1000)}-0"
     client = get_redis()
-    keys = [event_log_key(user_id) for user_id in user_ids]
-    appended = client.eval(_APPEND_SCRIPT, len(keys), *keys, type, payload, oldest_kept, retention)
-    entries = [
-        [user_id, previous, entry_id]
-        for user_id, previous, entry_id in zip(user_ids, appended[::2], appended[1::2], strict=True)
-    ]
-    client.publish(HINT_CHANNEL, json.dumps({"type": type, "data": payload, "entries": entries}))
+    for start in range(0, len(user_ids), DELIVERY_BATCH):
+        batch = user_ids[start : start + DELIVERY_BATCH]
+        keys = [event_log_key(user_id) for user_id in batch]
+        appended = client.eval(_APPEND_SCRIPT, len(keys), *keys, type, payload, oldest_kept, retention)
+        entries = [
+            [user_id, previous, entry_id]
+            for user_id, previous, entry_id in zip(batch, appended[::2], appended[1::2], strict=True)
+        ]
+        client.publish(HINT_CHANNEL, json.dumps({"type": type, "data": payload, "entries": entries}))
 
 
 def frame(event_id: str, type: str, payload: str) -> str:

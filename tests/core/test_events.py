@@ -1,3 +1,6 @@
+import json
+import time
+
 import pytest
 from django.db import transaction
 
@@ -56,3 +59,22 @@ def test_event_ids_parse(value):
 @pytest.mark.parametrize("value", [None, 5, "", "abc", "1-", "-1", "1-1-1", "1 -1", "9" * 30 + "-0"])
 def test_bad_event_ids_are_refused(value):
     assert events.parse_event_id(value) is None
+
+
+def test_a_large_delivery_goes_out_in_batches_each_with_its_hint(monkeypatch):
+    monkeypatch.setattr(events, "DELIVERY_BATCH", 2)
+    hints = get_redis().pubsub(ignore_subscribe_messages=True)
+    hints.subscribe(events.HINT_CHANNEL)
+    hints.get_message(timeout=1)  # the subscription's confirmation: it holds from here
+    events.deliver_event([1, 2, 3, 4, 5], "test.thing", '{"n": 1}')
+    received = []
+    deadline = time.monotonic() + 5
+    while len(received) < 3 and time.monotonic() < deadline:
+        if message := hints.get_message(timeout=0.5):
+            received.append(json.loads(message["data"]))
+    hints.close()
+    assert [[entry[0] for entry in hint["entries"]] for hint in received] == [[1, 2], [3, 4], [5]]
+    for user_id in range(1, 6):
+        [event] = logged(user_id)
+        assert event["data"] == {"n": 1}
+        assert [user_id, "0-0", event["id"]] in received[(user_id - 1) // 2]["entries"]
