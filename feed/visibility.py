@@ -14,14 +14,12 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from feed.models import FeaturedCameo, Video
-from sora_social.accounts.models import Block, Follow, User
+from sora_social.accounts.models import User
+from sora_social.accounts.selectors import graph_of
 
 
 def visible_to(viewer: User) -> Q:
-    following = Follow.objects.filter(follower=viewer).values("followee_id")
-    followers = Follow.objects.filter(followee=viewer).values("follower_id")
-    blocked_by_viewer = Block.objects.filter(blocker=viewer).values("blocked_id")
-    blocking_viewer = Block.objects.filter(blocked=viewer).values("blocker_id")
+    graph = graph_of(viewer)
     withdrawn = FeaturedCameo.objects.filter(video=OuterRef("pk"), withdrawn_at__isnull=False)
     features_viewer = FeaturedCameo.objects.filter(
         video=OuterRef("pk"), owner=viewer, withdrawn_at__isnull=True
@@ -29,15 +27,16 @@ def visible_to(viewer: User) -> Q:
 
     audience = (
         Q(visibility=Video.Visibility.PUBLIC)
-        | Q(visibility=Video.Visibility.FOLLOWERS, author_id__in=following)
-        | Q(visibility=Video.Visibility.MUTUALS, author_id__in=following) & Q(author_id__in=followers)
+        | Q(visibility=Video.Visibility.FOLLOWERS, author_id__in=graph.following)
+        | Q(visibility=Video.Visibility.MUTUALS, author_id__in=graph.following)
+        & Q(author_id__in=graph.followers)
     )
     published = Q(status=Video.Status.PUBLISHED) & ~Q(Exists(withdrawn)) & audience
     draft = Q(status=Video.Status.DRAFT) & Q(Exists(features_viewer))
     others = (
         Q(author__is_active=True)
-        & ~Q(author_id__in=blocked_by_viewer)
-        & ~Q(author_id__in=blocking_viewer)
+        & ~Q(author_id__in=graph.blocked_by_user)
+        & ~Q(author_id__in=graph.blocking_user)
         & (published | draft)
     )
     return Q(author=viewer) | others
@@ -51,16 +50,13 @@ def following_feed_videos(viewer: User) -> QuerySet[Video]:
     """The rules above for the following feed, the hottest read: published videos of the authors ``viewer``
     follows. Following settles the author side and ``followers`` visibility, so the filter is a short one
     (the feed's matrix test holds it to ``visible_to``)."""
-    following = Follow.objects.filter(follower=viewer).values("followee_id")
-    followed_back = Follow.objects.filter(followee=viewer).values("follower_id")
-    blocked_by_viewer = Block.objects.filter(blocker=viewer).values("blocked_id")
-    blocking_viewer = Block.objects.filter(blocked=viewer).values("blocker_id")
+    graph = graph_of(viewer)
     withdrawn = FeaturedCameo.objects.filter(video=OuterRef("pk"), withdrawn_at__isnull=False)
     return Video.objects.filter(
-        Q(author_id__in=following, status=Video.Status.PUBLISHED, author__is_active=True)
-        & (~Q(visibility=Video.Visibility.MUTUALS) | Q(author_id__in=followed_back))
-        & ~Q(author_id__in=blocked_by_viewer)
-        & ~Q(author_id__in=blocking_viewer)
+        Q(author_id__in=graph.following, status=Video.Status.PUBLISHED, author__is_active=True)
+        & (~Q(visibility=Video.Visibility.MUTUALS) | Q(author_id__in=graph.followers))
+        & ~Q(author_id__in=graph.blocked_by_user)
+        & ~Q(author_id__in=graph.blocking_user)
         & ~Q(Exists(withdrawn))
     )
 
@@ -81,10 +77,9 @@ def feed_audience(video: Video) -> QuerySet[User]:
         return User.objects.none()
     author_id = video.author_id
     # A block removes the follows between the two; this also covers a follow that raced with a block.
-    blocked = Block.objects.filter(blocker_id=author_id).values("blocked_id")
-    blocking = Block.objects.filter(blocked_id=author_id).values("blocker_id")
+    graph = graph_of(video.author)
     followers = User.objects.filter(following_edges__followee_id=author_id, is_active=True).exclude(
-        Q(pk__in=blocked) | Q(pk__in=blocking)
+        Q(pk__in=graph.blocked_by_user) | Q(pk__in=graph.blocking_user)
     )
     if video.visibility == Video.Visibility.MUTUALS:
         followers = followers.filter(follower_edges__follower_id=author_id)

@@ -23,6 +23,26 @@ class Relationship:
         return self.is_following and self.follows_you
 
 
+@dataclass(frozen=True)
+class GraphOf:
+    """Subqueries of the user ids around ``user``, for filters that other layers build on (visibility,
+    cameo consent): whom they follow, who follows them, whom they block, who blocks them."""
+
+    following: QuerySet[Follow]
+    followers: QuerySet[Follow]
+    blocked_by_user: QuerySet[Block]
+    blocking_user: QuerySet[Block]
+
+
+def graph_of(user: User) -> GraphOf:
+    return GraphOf(
+        following=Follow.objects.filter(follower=user).values("followee_id"),
+        followers=Follow.objects.filter(followee=user).values("follower_id"),
+        blocked_by_user=Block.objects.filter(blocker=user).values("blocked_id"),
+        blocking_user=Block.objects.filter(blocked=user).values("blocker_id"),
+    )
+
+
 def user_find(*, username: str) -> User | None:
     return User.objects.filter(username__iexact=username, is_active=True).first()
 

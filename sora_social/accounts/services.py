@@ -24,7 +24,7 @@ from sora_social.accounts.models import (
     username_validator,
 )
 from sora_social.accounts.selectors import block_exists_between, token_digest
-from sora_social.accounts.signals import follow_created
+from sora_social.accounts.signals import block_created, follow_created, follow_deleted
 from sora_social.core.errors import Forbidden, InvalidInput
 from sora_social.core.events import close_sockets, session_group, token_group
 from sora_social.core.images import normalize_image
@@ -216,7 +216,10 @@ def _follow_remove(*, follower: User, followee: User) -> bool:
 def follow_delete(*, follower: User, followee: User) -> bool:
     """Unfollow; returns False when there was nothing to undo."""
     _check_not_self(follower, followee, "follow")
-    return _follow_remove(follower=follower, followee=followee)
+    removed = _follow_remove(follower=follower, followee=followee)
+    if removed:
+        follow_deleted.send(sender=Follow, follower=follower, followee=followee)
+    return removed
 
 
 @transaction.atomic
@@ -226,6 +229,8 @@ def block_create(*, blocker: User, blocked: User) -> bool:
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
     _follow_remove(follower=blocker, followee=blocked)
     _follow_remove(follower=blocked, followee=blocker)
+    if created:
+        block_created.send(sender=Block, blocker=blocker, blocked=blocked)
     return created
 
 

@@ -5,3 +5,9 @@ from django.dispatch import Signal
 
 # follower, followee: a new follow was made.
 follow_created = Signal()
+
+# follower, followee: an unfollow (a block removes follows without this signal: it sends its own).
+follow_deleted = Signal()
+
+# blocker, blocked: a new block was made (the follows between the two are already gone).
+block_created = Signal()
