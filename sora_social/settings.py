@@ -249,6 +249,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH", "30/min"),
         "register": os.environ.get("THROTTLE_REGISTER", "10/hour"),
+        "cameo_upload": os.environ.get("THROTTLE_CAMEO_UPLOAD", "60/hour"),
     },
     "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

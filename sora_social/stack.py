@@ -86,7 +86,7 @@ class Stack:
             os.environ["REDIS_URL"] = url
             log(f"embedded Redis at {url}")
 
-        for step in (("migrate", "--noinput"), ("seed_demo",), ("seed_demo_videos",)):
+        for step in (("migrate", "--noinput"), ("seed_demo",), ("seed_demo_videos",), ("seed_demo_cameos",)):
             child = self.spawn(f"manage.py {step[0]}", "manage.py", *step)
             exited = self.watch()
             if exited is None:

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("sora_social.accounts.urls")),
     path("", include("sora_social.realtime.urls")),
     path("", include("feed.urls")),
+    path("", include("cameos.urls")),
 ]
 
 urlpatterns = [

@@ -15,6 +15,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-012
 os.environ["MEDIA_ROOT"] = str(_workdir / "media")
 os.environ.setdefault("THROTTLE_AUTH", "100000/min")
 os.environ.setdefault("THROTTLE_REGISTER", "100000/min")
+os.environ.setdefault("THROTTLE_CAMEO_UPLOAD", "100000/min")
 # Celery tasks run inline in tests, still only after the transaction commits (they are sent on_commit).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 

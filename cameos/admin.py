@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage
+from cameos.selectors import user_is_moderator
+from cameos.services import cameo_review_decide
+from sora_social.accounts.admin import ReadOnlyAdmin
+from sora_social.core.errors import ApiError
+
+
+class ModeratorsMayView:
+    """Moderators (staff, or the ``moderators`` group with admin access) see these pages without model
+    permissions; changes go through the services, never through the forms."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_is_moderator(request.user) or super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return user_is_moderator(request.user) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+
+class _ShownOnly(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ApprovalInline(_ShownOnly):
+    model = Approval
+    fields = readonly_fields = ("user", "created_at")
+
+
+class ReferenceImageInline(_ShownOnly):
+    model = ReferenceImage
+    fields = readonly_fields = ("image",)
+
+
+@admin.register(Cameo)
+class CameoAdmin(ModeratorsMayView, ReadOnlyAdmin):
+    list_display = ("handle", "display_name", "owner", "kind", "status", "audience", "created_at")
+    list_filter = ("kind", "status", "audience")
+    search_fields = ("handle", "display_name", "owner__username")
+    list_select_related = ("owner",)
+    readonly_fields = ("verification_recording_link",)
+    inlines = (ReferenceImageInline, ApprovalInline)
+    actions = ("approve_review", "reject_review")
+
+    @admin.display(description="Recording kept for review")
+    def verification_recording_link(self, cameo: Cameo) -> str:
+        name = cameo.verification_recording
+        return format_html('<a href="{}">{}</a>', default_storage.url(name), name) if name else "-"
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return user_is_moderator(request.user)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Cameo], approve: bool) -> None:
+        decided = []
+        for cameo in queryset:
+            try:
+                cameo_review_decide(cameo=cameo, moderator=request.user, approve=approve)  # type: ignore[arg-type]
+            except ApiError as error:
+                self.message_user(request, f"@{cameo.handle}: {error.detail}", messages.WARNING)
+            else:
+                decided.append(cameo)
+        if decided:
+            names = format_html_join(", ", "@{}", ((cameo.handle,) for cameo in decided))
+            verb = "approved" if approve else "rejected"
+            self.message_user(request, format_html("{}: {}", verb.capitalize(), names), messages.SUCCESS)
+
+    @admin.action(
+        description="Approve the selected cameos in review (they become active)", permissions=["moderate"]
+    )
+    def approve_review(self, request: HttpRequest, queryset: QuerySet[Cameo]) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description="Reject the selected cameos in review", permissions=["moderate"])
+    def reject_review(self, request: HttpRequest, queryset: QuerySet[Cameo]) -> None:
+        self._decide(request, queryset, approve=False)
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ModeratorsMayView, ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "action",
+        "cameo_handle",
+        "cameo_id",
+        "actor_username",
+        "subject_username",
+        "video_id",
+    )
+    list_filter = ("action",)
+    search_fields = ("cameo_handle", "actor_username", "subject_username", "=cameo_id", "=video_id")
+    readonly_fields = ("pretty_details",)
+    exclude = ("details",)
+
+    @admin.display(description="Details")
+    def pretty_details(self, record: ConsentRecord) -> str:
+        details: dict[str, Any] = record.details
+        return format_html_join(
+            "", "<div><b>{}</b>: {}</div>", ((key, value) for key, value in details.items())
+        )

@@ -1,0 +1,136 @@
+"""Every read of cameos, and the one place that decides cameo consent.
+
+A user may use a cameo when it is ``active``, its owner's account is active, and they are its owner, or
+the audience admits them (``approved``: on the list; ``mutuals``: owner and user follow each other;
+``everyone``) and neither blocks the other. ``_usable_by`` writes that rule once, as SQL; the single-cameo
+answer, the available list, the publish check, generation and the withdrawal of appearances all read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from cameos.models import Approval, Cameo, ConsentRecord
+from feed.models import FeaturedCameo
+from sora_social.accounts.models import User
+from sora_social.accounts.selectors import graph_of
+from sora_social.core.errors import Forbidden, NotFound
+from sora_social.core.ids import parse_id
+
+MODERATORS_GROUP = "moderators"
+
+
+def _usable_by(user: User) -> Q:
+    graph = graph_of(user)
+    approved = Approval.objects.filter(cameo=OuterRef("pk"), user=user)
+
+    audience = (
+        Q(audience=Cameo.Audience.EVERYONE)
+        | Q(audience=Cameo.Audience.APPROVED) & Q(Exists(approved))
+        | Q(audience=Cameo.Audience.MUTUALS)
+        & Q(owner_id__in=graph.following)
+        & Q(owner_id__in=graph.followers)
+    )
+    others = ~Q(owner_id__in=graph.blocked_by_user) & ~Q(owner_id__in=graph.blocking_user) & audience
+    return Q(status=Cameo.Status.ACTIVE, owner__is_active=True) & (Q(owner=user) | others)
+
+
+def usable_cameos(*, user: User | AnonymousUser) -> QuerySet[Cameo]:
+    """Every cameo ``user`` may put in a video now."""
+    if not isinstance(user, User) or not user.is_active:
+        return Cameo.objects.none()
+    return Cameo.objects.filter(_usable_by(user))
+
+
+def cameo_use_permitted(*, cameo: Cameo, user: User | AnonymousUser) -> bool:
+    return usable_cameos(user=user).filter(pk=cameo.pk).exists()
+
+
+def usable_cameo_ids(*, user: User, cameo_ids: Iterable[int]) -> set[int]:
+    """Those of ``cameo_ids`` that ``user`` may use, in one query."""
+    ids = set(cameo_ids)
+    if not ids:
+        return set()
+    return set(usable_cameos(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def not_permitted() -> Forbidden:
+    """The refusal for a cameo one may not use, whether it exists or not (never telling which)."""
+    return Forbidden("You may not put this cameo in a video.", code="cameo_not_permitted")
+
+
+def cameo_use_require(*, cameo: Cameo, user: User) -> None:
+    if not cameo_use_permitted(cameo=cameo, user=user):
+        raise not_permitted()
+
+
+def _owner_view(cameos: QuerySet[Cameo]) -> QuerySet[Cameo]:
+    return (
+        cameos.select_related("owner")
+        .prefetch_related("reference_images")
+        .annotate(approval_count=Count("approvals", distinct=True))
+    )
+
+
+def cameo_get_visible(*, viewer: User, cameo_id: int | str) -> Cameo:
+    """The cameo, if ``viewer`` owns it (and it is not deleted) or may use it; 404 otherwise."""
+    pk = parse_id(cameo_id) or -1
+    visible = Q(owner=viewer) & ~Q(status=Cameo.Status.DELETED) | Q(
+        pk__in=usable_cameos(user=viewer).values("pk")
+    )
+    cameo = _owner_view(Cameo.objects.filter(visible, pk=pk)).first()
+    if cameo is None:
+        raise NotFound("There is no such cameo.", code="cameo_not_found")
+    return cameo
+
+
+def cameo_get_owned(*, viewer: User, cameo_id: int | str) -> Cameo:
+    """The cameo for an owner-only operation: 404 when ``viewer`` may not see it, 403 when they may see it
+    (they may use it) but do not own it."""
+    cameo = cameo_get_visible(viewer=viewer, cameo_id=cameo_id)
+    if cameo.owner_id != viewer.pk:
+        raise Forbidden("Only the cameo's owner can do this.", code="not_owner")
+    return cameo
+
+
+def my_cameos(*, user: User) -> QuerySet[Cameo]:
+    return _owner_view(Cameo.objects.filter(owner=user).exclude(status=Cameo.Status.DELETED))
+
+
+def cameos_available(*, user: User, handle_prefix: str = "") -> QuerySet[Cameo]:
+    cameos = usable_cameos(user=user).select_related("owner")
+    return cameos.filter(handle__istartswith=handle_prefix) if handle_prefix else cameos
+
+
+def cameo_approvals(*, cameo: Cameo) -> QuerySet[Approval]:
+    return Approval.objects.filter(cameo=cameo).select_related("user")
+
+
+def cameo_appearances(*, cameo: Cameo) -> QuerySet[FeaturedCameo]:
+    """Every video or draft featuring ``cameo``, whoever made it, whatever its state."""
+    return FeaturedCameo.objects.filter(cameo_id=cameo.pk).select_related("video__author")
+
+
+def consent_records(*, cameo: Cameo) -> QuerySet[ConsentRecord]:
+    return ConsentRecord.objects.filter(cameo_id=cameo.pk)
+
+
+def user_is_moderator(user: User | AnonymousUser) -> bool:
+    """Staff and the ``moderators`` group decide cameo reviews."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.is_staff or user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+def cameo_consent_still_given(*, user: User, cameo_ids: Iterable[int]) -> bool:
+    """For a finished generation: may ``user`` still use every cameo it asked for?"""
+    ids = set(cameo_ids)
+    return usable_cameo_ids(user=user, cameo_ids=ids) == ids
+
+
+def cameo_preferences(*, cameo_ids: Iterable[int]) -> dict[int, str]:
+    """The owners' preferences of these cameos, for the generation conditioning and the prompt policy."""
+    return dict(Cameo.objects.filter(pk__in=set(cameo_ids)).values_list("pk", "preferences"))
