@@ -590,6 +590,8 @@ def server_side(readers: list[tuple[Any, str]], requests: int) -> ServerSide:
 
 
 def report_server_side(server: ServerSide) -> None:
+    from django.conf import settings
+
     say(
         "  server side: pages timed in this process with django.test.Client (middleware, routing, token"
         " auth, view,\n  JSON rendering; no socket, a persistent DB connection), variants interleaved over"
@@ -618,7 +620,9 @@ def report_server_side(server: ServerSide) -> None:
             if not name.startswith("ids"):
                 clean = [t for t, hit in zip(samples, server.full_gc[name], strict=True) if not hit]
                 say(f"    {name:22s} without one: {describe(clean)}")
-    say(f"  opening a DB connection (daphne opens one per request): {describe(server.connect)}")
+    pooled = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    source = "from the pool" if pooled else "opened anew"
+    say(f"  a DB connection for a request ({source}): {describe(server.connect)}")
 
 
 # --- the home feed, through daphne ---------------------------------------------------------------------

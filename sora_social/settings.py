@@ -289,8 +289,8 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 FEED_HOME_CAP = int(os.environ.get("FEED_HOME_CAP", "800"))
 FEED_ACTIVE_SECONDS = int(os.environ.get("FEED_ACTIVE_SECONDS", str(7 * 86400)))
 # Above this many followers a publish is not written into every follower's feed but merged at read time.
-# Writing costs ~14 us per follower (bench/feed.py: 100k followers in 1.4 s of one worker) and a merge
-# ~0.4 ms per big account on every read of a follower's feed, so writing is the cheaper of the two
-# overall; the threshold only bounds how long one publish may hold a worker: ~0.7 s at 50k.
+# Writing costs ~9 us per follower (bench/feed.py: 100k followers in 0.86 s of one worker) and a merge
+# ~0.7 ms per big account on every read of a follower's feed, so writing is the cheaper of the two
+# overall; the threshold only bounds how long one publish may hold a worker: ~0.45 s at 50k.
 FEED_BIG_ACCOUNT_FOLLOWERS = int(os.environ.get("FEED_BIG_ACCOUNT_FOLLOWERS", "50000"))
 FEED_FANOUT_CHUNK = int(os.environ.get("FEED_FANOUT_CHUNK", "1000"))
