@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -28,10 +29,10 @@ class GraphOf:
     """Subqueries of the user ids around ``user``, for filters that other layers build on (visibility,
     cameo consent): whom they follow, who follows them, whom they block, who blocks them."""
 
-    following: QuerySet[Follow]
-    followers: QuerySet[Follow]
-    blocked_by_user: QuerySet[Block]
-    blocking_user: QuerySet[Block]
+    following: QuerySet[Follow, Any]
+    followers: QuerySet[Follow, Any]
+    blocked_by_user: QuerySet[Block, Any]
+    blocking_user: QuerySet[Block, Any]
 
 
 def graph_of(user: User) -> GraphOf:
