@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -68,15 +69,17 @@ class VideoSerializer(serializers.Serializer):
     def get_liked_by_me(self, video: Video) -> bool:
         return video.pk in self.context.get("liked_ids", ())
 
+    @cached_property
+    def _author_serializer(self) -> UserSummarySerializer:
+        """One for the whole list (``many=True`` shares this serializer across its items)."""
+        return UserSummarySerializer(context=self.context)
+
     def to_representation(self, video: Video) -> dict[str, Any]:
         # Built directly (the fields above are its schema): every feed page shows dozens of videos, and DRF's
         # field-by-field way cost more than the rest of the page. A test holds the two equal.
-        if not hasattr(self, "_author"):
-            self._author = UserSummarySerializer(context=self.context)
-        author = self._author
         return {
             "id": str(video.pk),
-            "author": author.to_representation(video.author),
+            "author": self._author_serializer.to_representation(video.author),
             "caption": video.caption,
             "prompt": video.prompt,
             "status": video.status,
