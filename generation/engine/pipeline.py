@@ -1,0 +1,465 @@
+"""From a request to frames: validation, conditioning, and the rectified-flow sampler.
+
+The model predicts the velocity ``v = noise - data`` of the straight path ``x_t = (1 - t) * data + t *
+noise``. Sampling integrates it with Euler steps from ``t = 1`` (noise) to ``t = 0`` on a shifted time grid,
+with classifier-free guidance on the text and on the cameos; every guidance branch runs in one batch. A remix
+starts the same integration from the parent clip noised to ``strength`` (SDEdit): strength 0 returns the
+parent, strength 1 ignores it.
+
+Noise comes from a CPU generator seeded by the request, so a seed gives the same clip on every run. Inside the
+loop nothing reads a value back from the device: the progress callback gets plain integers.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from generation.engine import video as video_io
+from generation.engine.checkpoint import default_checkpoint, load_checkpoint
+from generation.engine.config import ASPECT_RATIOS, EngineConfig, get_config
+from generation.engine.errors import GenerationCancelled, InvalidRequest
+from generation.engine.model import Conditioning, VideoDiT
+from generation.engine.text import EncodedText, TextEncoder, shared_encoder
+
+MAX_STEPS = 200
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Beat:
+    at_seconds: float
+    prompt: str
+
+
+@dataclass(frozen=True)
+class CameoReference:
+    image: np.ndarray  # uint8 [H, W, 3]: the cameo's reference image, any size
+    preferences: str = ""  # the owner's wishes for how the cameo appears, appended to the text
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    duration_seconds: int = 4
+    aspect_ratio: str = "square"
+    seed: int | None = None
+    steps: int | None = None
+    guidance_text: float | None = None
+    guidance_cameo: float | None = None
+    shift: float | None = None
+    cameos: Sequence[CameoReference] = ()
+    storyboard: Sequence[Beat] = ()
+    remix_source: np.ndarray | None = None  # uint8 [T, H, W, 3]: the parent clip's frames
+    remix_strength: float = 0.7
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int  # steps done
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total if self.total else 1.0
+
+
+# Return False (or raise) to stop; anything else goes on.
+ProgressCallback = Callable[[Progress], object]
+
+
+@dataclass
+class Clip:
+    frames: np.ndarray  # uint8 [T, H, W, 3] at the config's native frame size
+    fps: int
+    seed: int
+    steps: int
+    config: EngineConfig
+    aspect_ratio: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration_seconds(self) -> float:
+        return len(self.frames) / self.fps
+
+    def display_frames(self) -> np.ndarray:
+        return video_io.upscale(self.frames, self.config.display_size(self.aspect_ratio))
+
+    def mp4(self) -> bytes:
+        return video_io.encode_mp4(self.display_frames(), self.fps)
+
+    def poster(self) -> np.ndarray:
+        frame = video_io.poster_frame(self.frames)
+        return video_io.upscale(frame[None], self.config.display_size(self.aspect_ratio))[0]
+
+
+@dataclass
+class Prepared:
+    """A validated request: its resolved settings and its conditioning for every guidance branch."""
+
+    request: GenerationRequest
+    seed: int
+    steps: int
+    shift: float
+    guidance_text: float
+    guidance_cameo: float
+    shape: tuple[int, int, int, int]  # frames, height, width, 3
+    conditioning: Conditioning  # batch: one entry per branch
+    branches: tuple[str, ...]  # "full", "reference", "none"
+    source: torch.Tensor | None  # the remix parent in [-1, 1], [T, H, W, 3]
+
+
+def time_grid(steps: int, shift: float, strength: float = 1.0) -> list[float]:
+    """Times from ``strength`` down to 0. The uniform grid ``u`` is shifted by ``t = s*u / (1 + (s-1)*u)``;
+    a partial start keeps the same spacing, so a remix at strength 0.5 runs about half the steps."""
+    if strength <= 0:
+        return [0.0]
+    start = strength / (shift - (shift - 1) * strength)  # the u whose shifted time is ``strength``
+    count = max(1, math.ceil(steps * start - 1e-9))
+    grid = []
+    for i in range(count + 1):
+        u = start * (1 - i / count)
+        grid.append(shift * u / (1 + (shift - 1) * u))
+    grid[0], grid[-1] = strength, 0.0
+    return grid
+
+
+def to_unit(frames: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.array(frames, dtype=np.float32)).div_(127.5).sub_(1.0)
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    return ((x.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu().numpy()
+
+
+class Engine:
+    """A loaded model and the sampler around it. Load once per process, then call ``generate``."""
+
+    def __init__(
+        self,
+        model: VideoDiT,
+        *,
+        device: str | torch.device | None = None,
+        text_encoder: TextEncoder | None = None,
+        compile: bool = False,
+        bf16: bool | None = None,
+    ) -> None:
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model = model.to(self.device).eval()
+        self.model.requires_grad_(False)
+        self.text = text_encoder or shared_encoder()
+        self.bf16 = self.device.type == "cuda" if bf16 is None else bf16
+        self._forward: Callable[..., torch.Tensor] = (
+            torch.compile(self.model, dynamic=False) if compile else self.model
+        )
+
+    @property
+    def config(self) -> EngineConfig:
+        return self.model.config
+
+    @classmethod
+    def load(
+        cls,
+        checkpoint: str | Path | None = None,
+        *,
+        config: str | None = None,
+        device: str | torch.device | None = None,
+        compile: bool = False,
+    ) -> Engine:
+        """From ``checkpoint``; without one, the shipped checkpoint of ``config`` (default ``demo``), or an
+        untrained model of that config when none is shipped (``engine.trained`` is then False)."""
+        if checkpoint is None:
+            checkpoint = default_checkpoint(config or "demo")
+        if checkpoint is None:
+            engine = cls(VideoDiT(get_config(config or "demo")), device=device, compile=compile)
+            engine.trained = False
+            return engine
+        return cls(load_checkpoint(checkpoint, config=config), device=device, compile=compile)
+
+    trained = True
+
+    def autocast(self) -> AbstractContextManager[object]:
+        if self.bf16:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return nullcontext()
+
+    # -- validation and conditioning -------------------------------------------------------------
+
+    def prepare(self, request: GenerationRequest) -> Prepared:
+        cfg = self.config
+        prompt = _check_text(request.prompt, "prompt", cfg)
+        if request.duration_seconds not in cfg.durations:
+            raise InvalidRequest(
+                f"duration_seconds must be one of {', '.join(map(str, cfg.durations))}, "
+                f"not {request.duration_seconds!r}",
+                field="duration_seconds",
+            )
+        if request.aspect_ratio not in ASPECT_RATIOS:
+            raise InvalidRequest(
+                f"aspect_ratio must be one of {', '.join(ASPECT_RATIOS)}, not {request.aspect_ratio!r}",
+                field="aspect_ratio",
+            )
+        seed = secrets.randbelow(MAX_SEED) if request.seed is None else request.seed
+        if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise InvalidRequest(f"seed must be an integer from 0 to {MAX_SEED}", field="seed")
+        steps = cfg.steps if request.steps is None else request.steps
+        if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+            raise InvalidRequest(f"steps must be an integer from 1 to {MAX_STEPS}", field="steps")
+        shift = cfg.shift if request.shift is None else float(request.shift)
+        guidance_text = cfg.guidance_text if request.guidance_text is None else float(request.guidance_text)
+        guidance_cameo = (
+            cfg.guidance_cameo if request.guidance_cameo is None else float(request.guidance_cameo)
+        )
+        for name, value, low in (
+            ("shift", shift, 0.1),
+            ("guidance_text", guidance_text, 0.0),
+            ("guidance_cameo", guidance_cameo, 0.0),
+        ):
+            if not math.isfinite(value) or not low <= value <= 50:
+                raise InvalidRequest(f"{name} must be between {low} and 50", field=name)
+        if len(request.cameos) > cfg.max_cameos:
+            raise InvalidRequest(
+                f"at most {cfg.max_cameos} cameos per video, got {len(request.cameos)}", field="cameos"
+            )
+
+        frames = cfg.frame_count(request.duration_seconds)
+        height, width = cfg.frame_size(request.aspect_ratio)
+        pt = cfg.patch[0]
+        latent_frames = frames // pt
+
+        # Text: the prompt, the beats, the cameo owners' preferences.
+        encoded_prompt = self.text.encode(prompt, max_tokens=cfg.max_prompt_tokens, field="prompt")
+        beats = _check_storyboard(request.storyboard, request.duration_seconds, cfg)
+        preferences: list[EncodedText] = []
+        references: list[torch.Tensor] = []
+        for index, cameo in enumerate(request.cameos):
+            references.append(to_unit(video_io.fit_image(_check_image(cameo.image, index), (height, width))))
+            if cameo.preferences and cameo.preferences.strip():
+                field = f"cameos[{index}].preferences"
+                wishes = _check_text(cameo.preferences, field, cfg)
+                preferences.append(self.text.encode(wishes, max_tokens=cfg.max_prompt_tokens, field=field))
+
+        pieces: list[tuple[torch.Tensor, int]] = [(p.tokens, 0) for p in preferences]
+        starts = [i * pt / cfg.fps for i in range(latent_frames)]
+        if beats:
+            encoded_beats = [
+                self.text.encode(
+                    _check_text(b.prompt, f"storyboard[{i}].prompt", cfg),
+                    max_tokens=cfg.max_prompt_tokens,
+                    field=f"storyboard[{i}].prompt",
+                )
+                for i, b in enumerate(beats)
+            ]
+            prologue = beats[0].at_seconds > 0
+            pooled_list = ([encoded_prompt.pooled] if prologue else []) + [e.pooled for e in encoded_beats]
+            offset = 1 if prologue else 0
+            segments = [
+                offset + max((i for i, b in enumerate(beats) if b.at_seconds <= s + 1e-6), default=-1)
+                for s in starts
+            ]
+            covered = set(segments)
+            for i, beat in enumerate(beats):
+                if i + offset not in covered:
+                    raise InvalidRequest(
+                        f"storyboard beat at {beat.at_seconds} s covers no frames: beats must be at least "
+                        f"{pt / cfg.fps:g} s apart",
+                        field="storyboard",
+                    )
+            pieces.append((encoded_prompt.tokens, 0))
+            pieces += [(e.tokens, i + offset + 1) for i, e in enumerate(encoded_beats)]
+        else:
+            pooled_list = [encoded_prompt.pooled]
+            segments = [0] * latent_frames
+            pieces.append((encoded_prompt.tokens, 1))
+
+        text_tokens = torch.cat([tokens for tokens, _ in pieces])
+        groups = torch.cat([torch.full((len(tokens),), g, dtype=torch.long) for tokens, g in pieces])
+        pooled = torch.stack(pooled_list)
+        reference_pooled = (
+            F.normalize(torch.stack([p.pooled for p in preferences]).mean(0), dim=0)
+            if preferences
+            else torch.zeros(cfg.text_dim)
+        )
+        has_cameos = bool(references)
+
+        # Guidance branches, batched: no text (and no cameo), cameo only, everything.
+        branches: tuple[str, ...] = ("none", "reference", "full") if has_cameos else ("none", "full")
+        if guidance_text == 1.0 and (not has_cameos or guidance_cameo == 1.0):
+            branches = ("full",)
+        b = len(branches)
+        conditioning = Conditioning(
+            text=torch.stack(
+                [text_tokens if name == "full" else torch.zeros_like(text_tokens) for name in branches]
+            ),
+            text_groups=torch.stack(
+                [groups if name == "full" else torch.full_like(groups, -1) for name in branches]
+            ),
+            pooled=torch.stack([pooled if name == "full" else torch.zeros_like(pooled) for name in branches]),
+            frame_segments=torch.tensor(segments, dtype=torch.long).expand(b, -1).clone(),
+            reference_pooled=torch.stack(
+                [
+                    reference_pooled if name == "full" else torch.zeros_like(reference_pooled)
+                    for name in branches
+                ]
+            ),
+        )
+        if has_cameos:
+            conditioning.references = torch.stack(references).expand(b, -1, -1, -1, -1).clone()
+            conditioning.reference_present = torch.tensor(
+                [[name != "none"] * len(references) for name in branches], dtype=torch.bool
+            )
+
+        source = None
+        if request.remix_source is not None:
+            strength = request.remix_strength
+            if not isinstance(strength, int | float) or not 0.0 <= float(strength) <= 1.0:
+                raise InvalidRequest("remix_strength must be between 0 and 1", field="remix_strength")
+            parent = _check_clip(request.remix_source)
+            source = to_unit(video_io.fit_clip(parent, frames, (height, width)))
+
+        return Prepared(
+            request=request,
+            seed=seed,
+            steps=steps,
+            shift=shift,
+            guidance_text=guidance_text,
+            guidance_cameo=guidance_cameo,
+            shape=(frames, height, width, 3),
+            conditioning=conditioning,
+            branches=branches,
+            source=source,
+        )
+
+    # -- sampling ----------------------------------------------------------------------------------
+
+    def velocity(
+        self, prepared: Prepared, x: torch.Tensor, t: torch.Tensor, cond: Conditioning
+    ) -> torch.Tensor:
+        """The guided velocity for one clip ``x`` ``[1, T, H, W, 3]`` at time ``t`` (a 0-d device tensor)."""
+        count = len(prepared.branches)
+        with self.autocast():
+            out = self._forward(x.expand(count, -1, -1, -1, -1), t.expand(count), cond).float()
+        if count == 1:
+            return out
+        if count == 2:
+            none, full = out[0:1], out[1:2]
+            return none + prepared.guidance_text * (full - none)
+        none, reference, full = out[0:1], out[1:2], out[2:3]
+        return (
+            none + prepared.guidance_cameo * (reference - none) + prepared.guidance_text * (full - reference)
+        )
+
+    @torch.inference_mode()
+    def generate(self, request: GenerationRequest, *, callback: ProgressCallback | None = None) -> Clip:
+        started = time.perf_counter()
+        prepared = self.prepare(request)
+        prepared_at = time.perf_counter()
+        frames = self.sample(prepared, callback=callback)
+        sampled_at = time.perf_counter()
+        return Clip(
+            frames=frames,
+            fps=self.config.fps,
+            seed=prepared.seed,
+            steps=prepared.steps,
+            config=self.config,
+            aspect_ratio=request.aspect_ratio,
+            timings={"prepare_s": prepared_at - started, "sample_s": sampled_at - prepared_at},
+        )
+
+    @torch.inference_mode()
+    def sample(self, prepared: Prepared, *, callback: ProgressCallback | None = None) -> np.ndarray:
+        """uint8 frames ``[T, H, W, 3]`` for a prepared request."""
+        request = prepared.request
+        strength = 1.0 if prepared.source is None else float(request.remix_strength)
+        if prepared.source is not None and strength == 0.0:
+            if callback is not None:
+                callback(Progress(0, 0))
+            return to_uint8(prepared.source)
+        grid = time_grid(prepared.steps, prepared.shift, strength)
+        total = len(grid) - 1
+        generator = torch.Generator().manual_seed(prepared.seed)
+        noise = torch.randn((1, *prepared.shape), generator=generator).to(self.device)
+        if prepared.source is None:
+            x = noise
+        else:
+            x = (1 - grid[0]) * prepared.source[None].to(self.device) + grid[0] * noise
+        cond = prepared.conditioning.to(self.device)
+        times = torch.tensor(grid, dtype=torch.float32).to(self.device)
+        for step in range(total):
+            v = self.velocity(prepared, x, times[step], cond)
+            x = x + (grid[step + 1] - grid[step]) * v
+            if callback is not None and callback(Progress(step + 1, total)) is False and step + 1 < total:
+                raise GenerationCancelled(step + 1, total)
+        return to_uint8(x[0])
+
+
+def _check_text(text: object, field: str, cfg: EngineConfig) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRequest(f"{field} is empty: describe the video in a few words", field=field)
+    text = " ".join(text.split())
+    if len(text) > cfg.max_prompt_chars:
+        raise InvalidRequest(
+            f"{field} is too long: {len(text)} characters, at most {cfg.max_prompt_chars}", field=field
+        )
+    return text
+
+
+def _check_storyboard(storyboard: Sequence[Beat], duration: int, cfg: EngineConfig) -> list[Beat]:
+    beats = list(storyboard)
+    if len(beats) > cfg.max_beats:
+        raise InvalidRequest(
+            f"a storyboard has at most {cfg.max_beats} beats, got {len(beats)}", field="storyboard"
+        )
+    previous = -1.0
+    for index, beat in enumerate(beats):
+        at = beat.at_seconds
+        if not isinstance(at, int | float) or not math.isfinite(at) or not 0 <= at < duration:
+            raise InvalidRequest(
+                f"storyboard[{index}].at_seconds must be from 0 to under {duration} (the clip's length)",
+                field="storyboard",
+            )
+        if at <= previous:
+            raise InvalidRequest(
+                "storyboard beats must be in order of at_seconds, each later than the last",
+                field="storyboard",
+            )
+        previous = float(at)
+    return beats
+
+
+def _check_image(image: object, index: int) -> np.ndarray:
+    field = f"cameos[{index}].image"
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        got = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
+        raise InvalidRequest(
+            f"{field} must be an RGB image, uint8 [height, width, 3]; got {got}", field=field
+        )
+    if min(image.shape[:2]) < 8:
+        raise InvalidRequest(f"{field} is too small: {image.shape[1]}x{image.shape[0]} pixels", field=field)
+    return image
+
+
+def _check_clip(frames: object) -> np.ndarray:
+    if (
+        not isinstance(frames, np.ndarray)
+        or frames.dtype != np.uint8
+        or frames.ndim != 4
+        or frames.shape[3] != 3
+    ):
+        got = f"{frames.dtype} {frames.shape}" if isinstance(frames, np.ndarray) else type(frames).__name__
+        raise InvalidRequest(
+            f"remix_source must be RGB frames, uint8 [frames, height, width, 3]; got {got}",
+            field="remix_source",
+        )
+    if frames.shape[0] < 1 or min(frames.shape[1:3]) < 8:
+        raise InvalidRequest("remix_source has no frames or is too small", field="remix_source")
+    return frames

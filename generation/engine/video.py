@@ -1,0 +1,106 @@
+"""Frames in and out of the engine: resizing images and clips to a config's frame size, upscaling output to
+its display size with a Lanczos filter, H.264 MP4 through PyAV, and a poster image. No Django here."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+
+def fit_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` uint8 ``[h, w, 3]`` centre-cropped to the aspect of ``size`` (height, width) and resized."""
+    height, width = size
+    h, w = image.shape[:2]
+    if h * width > w * height:  # too tall: crop rows
+        keep = max(1, round(w * height / width))
+        top = (h - keep) // 2
+        image = image[top : top + keep]
+    elif h * width < w * height:  # too wide: crop columns
+        keep = max(1, round(h * width / height))
+        left = (w - keep) // 2
+        image = image[:, left : left + keep]
+    if image.shape[:2] == (height, width):
+        return np.ascontiguousarray(image)
+    resized = Image.fromarray(np.ascontiguousarray(image)).resize((width, height), Image.Resampling.LANCZOS)
+    return np.asarray(resized)
+
+
+def fit_clip(frames: np.ndarray, count: int, size: tuple[int, int]) -> np.ndarray:
+    """A clip resampled to ``count`` frames (nearest in time) and ``size``; unchanged when it already fits."""
+    if frames.shape[0] != count:
+        index = np.minimum((np.arange(count) * frames.shape[0]) // count, frames.shape[0] - 1)
+        frames = frames[index]
+    if frames.shape[1:3] == tuple(size):
+        return np.ascontiguousarray(frames)
+    return np.stack([fit_image(frame, size) for frame in frames])
+
+
+def upscale(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Frames resized to ``size`` (height, width) with a Lanczos filter."""
+    if frames.shape[1:3] == tuple(size):
+        return frames
+    height, width = size
+    return np.stack(
+        [
+            np.asarray(Image.fromarray(frame).resize((width, height), Image.Resampling.LANCZOS))
+            for frame in frames
+        ]
+    )
+
+
+def encode_mp4(frames: np.ndarray, fps: int, *, crf: int = 20) -> bytes:
+    """uint8 ``[T, H, W, 3]`` (even sides) → H.264 MP4 bytes, index first so playback starts early.
+
+    ``sora_social.core.media`` has its twin for the web tier: the engine may not import the Django project,
+    and the project's lowest layer may not import the generation app, so each keeps its own."""
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"expected uint8 [T, H, W, 3] frames, got {frames.dtype} {frames.shape}")
+    height, width = frames.shape[1:3]
+    if height % 2 or width % 2:
+        raise ValueError(f"H.264 needs even sides, got {width}x{height}")
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as target:
+        with av.open(target.name, mode="w", format="mp4", options={"movflags": "faststart"}) as container:
+            stream = container.add_stream("libx264", rate=fps)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.options = {"crf": str(crf), "preset": "medium"}
+            for frame in frames:
+                for packet in stream.encode(
+                    av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+                ):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        return Path(target.name).read_bytes()
+
+
+def read_video(source: str | Path | bytes, *, max_frames: int = 1024) -> tuple[np.ndarray, float]:
+    """Decoded RGB frames ``[T, H, W, 3]`` and the frame rate of a video file or its bytes."""
+    handle = io.BytesIO(source) if isinstance(source, bytes) else str(source)
+    with av.open(handle, mode="r") as container:
+        stream = container.streams.video[0]
+        frames = []
+        for frame in container.decode(stream):
+            frames.append(frame.to_ndarray(format="rgb24"))
+            if len(frames) >= max_frames:
+                break
+        fps = float(stream.average_rate or 0) or 1.0
+    if not frames:
+        raise ValueError("the video has no frames")
+    return np.stack(frames), fps
+
+
+def poster_frame(frames: np.ndarray) -> np.ndarray:
+    """The frame that stands for the clip: the middle one (the first is often still settling)."""
+    return frames[len(frames) // 2]
+
+
+def image_bytes(image: np.ndarray, *, format: str = "JPEG", quality: int = 88) -> bytes:
+    buffer = io.BytesIO()
+    options = {"quality": quality} if format.upper() == "JPEG" else {}
+    Image.fromarray(image).save(buffer, format=format, **options)
+    return buffer.getvalue()

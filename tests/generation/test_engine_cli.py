@@ -1,0 +1,70 @@
+"""``python -m generation.engine``: the engine alone, without Django."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from generation.engine import save_checkpoint
+from generation.engine.__main__ import main
+from generation.engine.video import read_video
+from tests.generation.conftest import face, perturbed_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_engine_imports_nothing_from_django():
+    code = (
+        "import sys, generation.engine, generation.engine.__main__\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('django', 'rest_framework', 'channels', 'celery', 'sora_social', 'feed', 'cameos', 'remix'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_command_writes_a_playable_mp4_and_a_poster(tmp_path, capsys):
+    checkpoint = save_checkpoint(perturbed_model(), tmp_path / "tiny.safetensors")
+    cameo = tmp_path / "me.png"
+    Image.fromarray(face(3)).save(cameo)
+    out = tmp_path / "clips" / "clip.mp4"
+    arguments = [
+        "--prompt", "a red ball bounces", "--checkpoint", str(checkpoint), "--seed", "4",
+        "--aspect", "portrait", "--duration", "2", "--steps", "2",
+        "--cameo", str(cameo), "--cameo-preferences", "smiling",
+        "--beat", "0:a ball rolls", "--beat", "1:it jumps",
+    ]  # fmt: skip
+    code = main([*arguments, "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    frames, fps = read_video(out.read_bytes())
+    assert frames.shape == (8, 160, 96, 3)  # 2 s at 4 fps, portrait 40x24 shown at 4x
+    assert fps == 4
+    poster = np.asarray(Image.open(out.with_suffix(".jpg")))
+    assert poster.shape == (160, 96, 3)
+    assert "seed 4" in capsys.readouterr().out
+
+    # The same seed gives the same file.
+    again = tmp_path / "again.mp4"
+    assert main([*arguments, "--out", str(again)]) == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_bad_input_exits_with_a_message(tmp_path, capsys):
+    out = str(tmp_path / "x.mp4")
+    assert main(["--prompt", " ", "--out", out, "--config", "tiny"]) == 2
+    assert "prompt is empty" in capsys.readouterr().err
+    assert main(["--prompt", "a ball", "--out", out, "--config", "huge"]) == 2
+    assert "unknown engine config 'huge'" in capsys.readouterr().err
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"not a checkpoint")
+    assert main(["--prompt", "a ball", "--out", out, "--checkpoint", str(broken)]) == 2
+    assert "not a readable safetensors checkpoint" in capsys.readouterr().err
+    not_image = tmp_path / "notes.txt"
+    not_image.write_text("hello")
+    assert main(["--prompt", "a ball", "--out", out, "--config", "tiny", "--cameo", str(not_image)]) == 2
+    assert "notes.txt" in capsys.readouterr().err
+    assert not Path(out).exists()
