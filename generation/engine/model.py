@@ -278,14 +278,15 @@ class VideoDiT(nn.Module):
         per_frame = grid[1] * grid[2]
         device = x.device
 
-        h = self.patch_embed(patchify(x, cfg.patch))
+        # The residual stream stays in float32 under bf16 autocast; the blocks' matmuls run in bf16.
+        h = self.patch_embed(patchify(x, cfg.patch)).float()
         positions = grid_positions(grid, device)
         references = cond.reference_count
         if references:
             assert cond.references is not None and cond.reference_present is not None
             images = cond.references.to(x.dtype).unsqueeze(2).expand(-1, -1, pt, -1, -1, -1)
             ref = self.patch_embed(patchify(images.reshape(b * references, pt, height, width, 3), cfg.patch))
-            ref = ref.reshape(b, references, per_frame, -1)
+            ref = ref.float().reshape(b, references, per_frame, -1)
             present = cond.reference_present[:, :, None, None]
             ref = torch.where(present, ref, self.reference_null.to(ref.dtype))
             ref = ref + self.reference_marker[:references, None, :].to(ref.dtype)
