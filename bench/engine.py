@@ -309,8 +309,9 @@ def bench_ours(
     model = VideoDiT(cfg)
     engine = Engine(model, device=device, text_encoder=encoder, compile=compiled)
     started = time.perf_counter()
-    prepared = engine.prepare(GenerationRequest(prompt=prompt, duration_seconds=DURATION, aspect_ratio=ASPECT,
-                                                seed=0))
+    prepared = engine.prepare(
+        GenerationRequest(prompt=prompt, duration_seconds=DURATION, aspect_ratio=ASPECT, seed=0)
+    )
     prepare_s = time.perf_counter() - started
     frames, height, width, _ = prepared.shape
     cond = batch_conditioning(prepared.conditioning, plan.batch).to(device)
@@ -327,8 +328,12 @@ def bench_ours(
             return engine.model(x, t, cond)
 
     latency, flops = measure_forward(ours, eager, plan, device, compiled)
-    row = Row(plan=plan, text_tokens=int(cond.text.shape[1]),
-              ours=Measured(model.parameter_count(), latency, flops, None), prepare_s=prepare_s)
+    row = Row(
+        plan=plan,
+        text_tokens=int(cond.text.shape[1]),
+        ours=Measured(model.parameter_count(), latency, flops, None),
+        prepare_s=prepare_s,
+    )
     if plan.sample:
         engine.sample(dataclasses.replace(prepared, steps=1))  # warm-up (and compilation)
         started = time.perf_counter()
@@ -381,8 +386,9 @@ def bench_theirs(
     def run(fn: Callable[..., Any]) -> Callable[[], object]:
         def call() -> object:
             with autocast(device):
-                return fn(hidden_states=hidden, timestep=timestep, encoder_hidden_states=text,
-                          return_dict=False)
+                return fn(
+                    hidden_states=hidden, timestep=timestep, encoder_hidden_states=text, return_dict=False
+                )
 
         return call
 
@@ -413,9 +419,13 @@ def fmt_ms(seconds: float) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = ["  ".join(cell.rjust(width) if i else cell.ljust(width)
-                       for i, (cell, width) in enumerate(zip(line, widths, strict=True)))
-             for line in (headers, *rows)]
+    lines = [
+        "  ".join(
+            cell.rjust(width) if i else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in (headers, *rows)
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
@@ -445,13 +455,27 @@ def report(rows: Sequence[Row], peak: float, memory: MemoryMeter) -> None:
         ]
         for row in rows
     ]
-    headers = ["config", "params", "tokens/clip (4 s square: grid, pixels)", "text", "B", "fwd ms",
-               "TFLOP/fwd", "TFLOP/s", "MFU", "prepare ms", "sample s (steps)", "peak mem"]
+    headers = [
+        "config",
+        "params",
+        "tokens/clip (4 s square: grid, pixels)",
+        "text",
+        "B",
+        "fwd ms",
+        "TFLOP/fwd",
+        "TFLOP/s",
+        "MFU",
+        "prepare ms",
+        "sample s (steps)",
+        "peak mem",
+    ]
     say("\nVideoDiT (ours)")
     say(table(headers, ours))
-    say(f"text: prompt tokens (ours adds a null token); prepare: validation and the prompt's text encoding;\n"
+    say(
+        f"text: prompt tokens (ours adds a null token); prepare: validation and the prompt's text encoding;\n"
         f"sample: Engine.sample with text guidance (2 branches per step); peak mem: {memory.kind}, over the\n"
-        "forwards and the sampling (CUDA: weights included)")
+        "forwards and the sampling (CUDA: weights included)"
+    )
     compared = [row for row in rows if row.theirs is not None]
     if not compared:
         return
@@ -459,20 +483,26 @@ def report(rows: Sequence[Row], peak: float, memory: MemoryMeter) -> None:
     for row in compared:
         wan = row.theirs
         assert wan is not None
-        theirs.append([
-            row.plan.config.name,
-            fmt_count(wan.params),
-            str(row.plan.batch),
-            fmt_ms(wan.latency_s),
-            f"{wan.flops / 1e12:.3g}",
-            f"{wan.flops / wan.latency_s / 1e12:.3g}",
-            f"{wan.flops / wan.latency_s / peak:.0%}",
-            fmt_bytes(wan.peak_bytes),
-            f"{wan.latency_s / row.ours.latency_s:.2f}x",
-        ])
+        theirs.append(
+            [
+                row.plan.config.name,
+                fmt_count(wan.params),
+                str(row.plan.batch),
+                fmt_ms(wan.latency_s),
+                f"{wan.flops / 1e12:.3g}",
+                f"{wan.flops / wan.latency_s / 1e12:.3g}",
+                f"{wan.flops / wan.latency_s / peak:.0%}",
+                fmt_bytes(wan.peak_bytes),
+                f"{wan.latency_s / row.ours.latency_s:.2f}x",
+            ]
+        )
     say("\ndiffusers WanTransformer3DModel, same width/depth/heads/MLP/patch/text, same clip and batch")
-    say(table(["config", "params", "B", "fwd ms", "TFLOP/fwd", "TFLOP/s", "MFU", "peak mem",
-               "ours/theirs"], theirs))
+    say(
+        table(
+            ["config", "params", "B", "fwd ms", "TFLOP/fwd", "TFLOP/s", "MFU", "peak mem", "ours/theirs"],
+            theirs,
+        )
+    )
     say("ours/theirs: forward throughput ratio (their latency / ours); > 1 means ours is faster")
 
 
@@ -524,15 +554,22 @@ def plans(args: argparse.Namespace, device: torch.device) -> list[Plan]:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configs", help=f"comma-separated, of {','.join(CONFIGS)} (default: all on CUDA; "
-                                          f"on CPU all but {','.join(CPU_SKIPPED)})")
+    parser.add_argument(
+        "--configs",
+        help=f"comma-separated, of {','.join(CONFIGS)} (default: all on CUDA; "
+        f"on CPU all but {','.join(CPU_SKIPPED)})",
+    )
     parser.add_argument("--batch", type=int, help="forward batch (default: 4 on CUDA; 2 on CPU, 1 for base)")
     parser.add_argument("--reps", type=int, help="timed forwards per model (default 20 on CUDA)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when there is one)")
     parser.add_argument("--compile", action="store_true", help="torch.compile both models")
     parser.add_argument("--no-diffusers", action="store_true", help="skip the diffusers comparison")
-    parser.add_argument("--sample", choices=("auto", "all", "none"), default="auto",
-                        help="which configs sample a clip (auto: all on CUDA; tiny and demo on CPU)")
+    parser.add_argument(
+        "--sample",
+        choices=("auto", "all", "none"),
+        default="auto",
+        help="which configs sample a clip (auto: all on CUDA; tiny and demo on CPU)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny only, 3 reps: a smoke test")
     args = parser.parse_args(argv)
     if args.configs and (unknown := set(args.configs.split(",")) - set(CONFIGS)):
@@ -553,8 +590,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*(TF32|sdp_kernel|Flash attention).*")
     count_cpu_attention()
     dtype = "bf16 autocast" if device.type == "cuda" else "float32"
-    say(f"bench.engine on {device_name(device)}: torch {torch.__version__}, {dtype}"
-        f"{', torch.compile' if args.compile else ''}")
+    say(
+        f"bench.engine on {device_name(device)}: torch {torch.__version__}, {dtype}"
+        f"{', torch.compile' if args.compile else ''}"
+    )
     if device.type == "cpu" and (note := load_note()):
         say(note)
     plan_list = plans(args, device)
@@ -587,8 +626,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             row.theirs = bench_theirs(wan_class, plan, device, memory, args.compile, cond, x, t)
         rows.append(row)
         sdpa = sdpa_choice(device, cfg, tokens, row.text_tokens)
-        say(f"{cfg.name}: measured in {time.perf_counter() - started:.1f} s (B={plan.batch}, "
-            f"{plan.reps} reps, {plan.warmup} warm-up); SDPA at head dim {cfg.head_dim}: {sdpa}")
+        say(
+            f"{cfg.name}: measured in {time.perf_counter() - started:.1f} s (B={plan.batch}, "
+            f"{plan.reps} reps, {plan.warmup} warm-up); SDPA at head dim {cfg.head_dim}: {sdpa}"
+        )
         del cond, x, t
         if device.type == "cuda":
             torch.cuda.empty_cache()
@@ -596,8 +637,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report(rows, peak, memory)
     for row in rows:
         if row.plan.config.name == "demo" and row.sample_s is not None:
-            say(f"\ndemo: {DURATION} s square clip sampled in {row.sample_s:.1f} s "
-                f"(target <= {DEMO_TARGET_S:g} s on 2 CPU cores)")
+            say(
+                f"\ndemo: {DURATION} s square clip sampled in {row.sample_s:.1f} s "
+                f"(target <= {DEMO_TARGET_S:g} s on 2 CPU cores)"
+            )
     say(f"\ntotal {time.perf_counter() - began:.0f} s")
     return 0
 

@@ -33,19 +33,22 @@ def save_checkpoint(
     *,
     metadata: dict[str, str] | None = None,
     state: dict[str, torch.Tensor] | None = None,
+    dtype: torch.dtype | None = None,
 ) -> Path:
-    """Writes ``model``'s weights (or ``state``, e.g. an EMA copy of them) with its config."""
+    """Writes ``model``'s weights (or ``state``, e.g. an EMA copy of them) with its config. ``dtype`` stores
+    them narrower (the shipped checkpoint is float16, half the size); loading widens them again."""
     from safetensors.torch import save_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {
-        name: tensor.detach().to("cpu").contiguous()
+        name: tensor.detach().to("cpu", dtype=dtype or tensor.dtype).contiguous()
         for name, tensor in (state if state is not None else model.state_dict()).items()
     }
     meta = {"format": FORMAT, "config": model.config.to_json(), **(metadata or {})}
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=meta)
+    tmp.chmod(0o644)
     tmp.replace(path)
     sidecar = {"format": FORMAT, "config": json.loads(model.config.to_json()), **(metadata or {})}
     path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2, sort_keys=True) + "\n")

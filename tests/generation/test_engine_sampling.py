@@ -314,3 +314,15 @@ def test_bf16_autocast_runs_cleanly_and_stays_close_to_float32(tiny_engine):
         low = fast.generate(asked).frames.astype(int)
     full = tiny_engine.generate(asked).frames.astype(int)
     assert np.abs(low - full).mean() < 3
+
+
+def test_a_float16_checkpoint_loads_into_a_float32_model(tmp_path, tiny_engine):
+    """The shipped checkpoint stores float16 (half the size); loading widens it, and the clip barely moves."""
+    path = save_checkpoint(tiny_engine.model, tmp_path / "half.safetensors", dtype=torch.float16)
+    full = save_checkpoint(tiny_engine.model, tmp_path / "full.safetensors")
+    assert path.stat().st_size < 0.6 * full.stat().st_size
+    loaded = load_checkpoint(path)
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    a = Engine(loaded, device="cpu").generate(request()).frames.astype(int)
+    b = tiny_engine.generate(request()).frames.astype(int)
+    assert np.abs(a - b).mean() < 1.0
