@@ -8,7 +8,6 @@ its velocity ``e - x0`` with a mean squared error. Training times come from a lo
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from generation.engine.model import Conditioning, VideoDiT
 
@@ -37,8 +36,14 @@ def rectified_flow_loss(
     noise: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
     shift: float = 1.0,
+    weight_min_t: float = 0.0,
 ) -> torch.Tensor:
-    """Mean squared error of the predicted velocity, for ``clean`` clips ``[B, T, H, W, 3]`` in [-1, 1]."""
+    """Mean squared error of the predicted velocity, for ``clean`` clips ``[B, T, H, W, 3]`` in [-1, 1].
+
+    For a model that predicts the clean clip, the velocity error is the clip error over ``t``, so samples near
+    ``t = 0`` weigh up to hundreds of times more than noisy ones and the noisy end (which lays out the scene)
+    learns slowly. ``weight_min_t`` caps that: each sample's error is weighted by ``t^2 / max(t, m)^2``,
+    i.e. pure velocity error above ``m`` and clip error scaled by ``1 / m^2`` below it."""
     batch = clean.shape[0]
     if t is None:
         t = sample_times(batch, generator=generator, shift=shift, device=clean.device)
@@ -47,4 +52,7 @@ def rectified_flow_loss(
     expand = t.view(batch, 1, 1, 1, 1).to(clean.dtype)
     noisy = (1 - expand) * clean + expand * noise
     predicted = model(noisy, t, cond)
-    return F.mse_loss(predicted.float(), (noise - clean).float())
+    per_sample = (predicted.float() - (noise - clean).float()).square().mean(dim=(1, 2, 3, 4))
+    if weight_min_t > 0:
+        per_sample = per_sample * (t.float().square() / t.float().clamp(min=weight_min_t).square())
+    return per_sample.mean()

@@ -251,6 +251,7 @@ def train(args: argparse.Namespace) -> Path:
                     batch.cond.to(device),
                     generator=generator,
                     shift=config.shift,
+                    weight_min_t=args.weight_min_t if config.prediction == "data" else 0.0,
                 )
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
@@ -311,6 +312,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ema", type=float, default=0.999)
     parser.add_argument("--durations", default="2,4", help="clip lengths to train on, in seconds")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--weight-min-t", type=float, default=0.3,
+        help="for data-predicting configs, cap the velocity loss's 1/t^2 weight below this time",
+    )  # fmt: skip
     parser.add_argument("--device")
     parser.add_argument(
         "--weights-dtype", choices=sorted(SHIP_DTYPES), default="float16",
