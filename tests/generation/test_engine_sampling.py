@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
 
 from generation.engine import (
     Beat,
@@ -20,6 +21,7 @@ from generation.engine import (
     InvalidRequest,
     UnknownConfig,
     VideoDiT,
+    default_checkpoint,
     get_config,
     load_checkpoint,
     save_checkpoint,
@@ -326,3 +328,17 @@ def test_a_float16_checkpoint_loads_into_a_float32_model(tmp_path, tiny_engine):
     a = Engine(loaded, device="cpu").generate(request()).frames.astype(int)
     b = tiny_engine.generate(request()).frames.astype(int)
     assert np.abs(a - b).mean() < 1.0
+
+
+def test_the_engine_defaults_to_the_shipped_demo_checkpoint():
+    shipped = default_checkpoint("demo")
+    assert shipped is not None, "generation/engine/weights/demo.safetensors ships with the package"
+    assert shipped.with_suffix(".json").is_file()
+    assert shipped.stat().st_size < 25 * 2**20  # float16: small enough to live in the repository
+    engine = Engine.load()
+    assert engine.trained and engine.config.name == "demo"
+    with safe_open(str(shipped), framework="pt") as handle:
+        assert handle.metadata()["weights"] == "ema"
+        assert int(handle.metadata()["step"]) > 0
+    # Trained weights are not the zero-initialised output layer of an untrained model.
+    assert engine.model.final.weight.abs().sum() > 0
