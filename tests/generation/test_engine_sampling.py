@@ -342,3 +342,17 @@ def test_the_engine_defaults_to_the_shipped_demo_checkpoint():
         assert int(handle.metadata()["step"]) > 0
     # Trained weights are not the zero-initialised output layer of an untrained model.
     assert engine.model.final.weight.abs().sum() > 0
+
+
+def test_the_loss_weight_cap_only_changes_low_noise_samples():
+    """``weight_min_t`` leaves the velocity error alone above the cap and scales it by t^2 / m^2 below."""
+    model = perturbed_model_of(TINY)
+    cond = Engine(model, device="cpu").prepare(request(guidance_text=1.0, duration_seconds=2)).conditioning
+    clean = torch.rand(1, 8, 32, 32, 3) * 2 - 1
+    noise = torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for t, factor in ((0.6, 1.0), (0.1, (0.1 / 0.3) ** 2)):
+            times = torch.tensor([t])
+            plain = rectified_flow_loss(model, clean, cond, t=times, noise=noise)
+            capped = rectified_flow_loss(model, clean, cond, t=times, noise=noise, weight_min_t=0.3)
+            torch.testing.assert_close(capped, plain * factor)
