@@ -5,7 +5,7 @@ change of consent take effect on the videos already made (``cameo_appearances_re
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import IO, Any
 
@@ -41,6 +41,7 @@ from sora_social.core.errors import (
 )
 from sora_social.core.ids import parse_id
 from sora_social.core.images import normalize_image
+from sora_social.core.storage import delete_files
 
 MIN_REFERENCE_IMAGES = 1
 MAX_REFERENCE_IMAGES = 5
@@ -142,12 +143,6 @@ def _clean_reference_images(uploads: Sequence[IO[bytes]]) -> list[ContentFile]:
     return cleaned
 
 
-def _delete_files(names: Iterable[str]) -> None:
-    for name in names:
-        if name:
-            default_storage.delete(name)
-
-
 def cameo_create(
     *,
     owner: User,
@@ -196,11 +191,11 @@ def cameo_create(
                 },
             )
     except IntegrityError:
-        _delete_files(stored)
+        delete_files(stored)
         # Two owners raced for the same handle; the database's constraint decided.
         raise _invalid("handle", "This handle is taken.", code="handle_taken") from None
     except BaseException:
-        _delete_files(stored)
+        delete_files(stored)
         raise
     return cameo
 
@@ -396,7 +391,7 @@ def cameo_delete(*, cameo: Cameo, actor: User) -> None:
         actor=actor,
         details={"videos_taken_down": len(videos), "appearances_withdrawn": withdrawn},
     )
-    transaction.on_commit(lambda: _delete_files(files))
+    transaction.on_commit(lambda: delete_files(files))
 
 
 # Uses: the hooks of generation and remixing --------------------------------------------------------------
@@ -581,7 +576,7 @@ def cameo_verify(*, cameo: Cameo, actor: User, challenge_id: int | str, recordin
                 },
             )
     except BaseException:
-        _delete_files([kept])
+        delete_files([kept])
         raise
     if check.outcome == likeness.FAIL:
         raise InvalidInput(f"Verification failed: {check.detail}", code="verification_failed")
@@ -607,5 +602,5 @@ def cameo_review_decide(*, cameo: Cameo, moderator: User, approve: bool, note: s
         subject=cameo.owner,
         details={"decision": "approved" if approve else "rejected", "note": note},
     )
-    transaction.on_commit(lambda: _delete_files([recording]))
+    transaction.on_commit(lambda: delete_files([recording]))
     return cameo

@@ -22,6 +22,7 @@ from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.events import publish_event
 from sora_social.core.images import normalize_image
 from sora_social.core.media import probe_video
+from sora_social.core.storage import delete_files
 from sora_social.core.text_embedding import embed_text, to_bytes
 from sora_social.realtime.presence import online_among
 
@@ -92,8 +93,7 @@ def video_create_draft(
                 for c in cameos
             )
     except BaseException:
-        for name in stored:
-            default_storage.delete(name)
+        delete_files(stored)
         raise
     return video
 
@@ -209,13 +209,9 @@ def video_take_down(*, video: Video, reason: str) -> Video:
     video.status, video.removed_at, video.removal_reason = Video.Status.REMOVED, timezone.now(), reason
     video.save(update_fields=["status", "removed_at", "removal_reason"])
 
-    def purge() -> None:
-        for name in files:
-            default_storage.delete(name)
-        if was_published:
-            tasks.remove_from_feeds.delay(video.pk, video.author_id)
-
-    transaction.on_commit(purge)
+    transaction.on_commit(lambda: delete_files(files))
+    if was_published:
+        transaction.on_commit(lambda: tasks.remove_from_feeds.delay(video.pk, video.author_id))
     return video
 
 

@@ -11,6 +11,8 @@ from sora_social.accounts.services import auth_token_create, user_register
 from sora_social.core.ids import NODE_COUNTER_KEY
 from sora_social.core.redis import get_redis
 
+pytest_plugins = ["tests.s3"]
+
 PASSWORD = "correct-horse-battery-staple"
 _names = itertools.count(1)
 

@@ -28,6 +28,7 @@ from sora_social.accounts.signals import block_created, follow_created, follow_d
 from sora_social.core.errors import Forbidden, InvalidInput
 from sora_social.core.events import close_sockets, session_group, token_group
 from sora_social.core.images import normalize_image
+from sora_social.core.storage import delete_files
 
 MINIMUM_AGE_YEARS = 13
 RESERVED_USERNAMES = frozenset(
@@ -176,10 +177,10 @@ def user_profile_update(
         user.save(update_fields=fields)
     except Exception:
         if new_avatar:
-            default_storage.delete(new_avatar)
+            delete_files([new_avatar])
         raise
     if old_avatar and "avatar" in fields:
-        transaction.on_commit(lambda: default_storage.delete(old_avatar))
+        transaction.on_commit(lambda: delete_files([old_avatar]))
     return user
 
 
