@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from cameos.models import Approval, Cameo, ConsentRecord
+from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage
 from feed.models import FeaturedCameo
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import graph_of
@@ -125,12 +125,28 @@ def user_is_moderator(user: User | AnonymousUser) -> bool:
     return user.is_staff or user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()
 
 
-def cameo_consent_still_given(*, user: User, cameo_ids: Iterable[int]) -> bool:
-    """For a finished generation: may ``user`` still use every cameo it asked for?"""
+def cameo_consent_still_given(*, user: User, cameo_ids: Iterable[int], lock: bool = False) -> bool:
+    """For a finished generation: may ``user`` still use every cameo it asked for?
+
+    With ``lock`` (inside a transaction) the cameo rows stay locked until it ends. Every change of consent
+    locks its cameo row first (``services._lock``), so a draft made under this lock is either refused here
+    or seen by the withdrawal that follows it."""
     ids = set(cameo_ids)
+    if lock and ids:
+        list(Cameo.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     return usable_cameo_ids(user=user, cameo_ids=ids) == ids
 
 
 def cameo_preferences(*, cameo_ids: Iterable[int]) -> dict[int, str]:
     """The owners' preferences of these cameos, for the generation conditioning and the prompt policy."""
     return dict(Cameo.objects.filter(pk__in=set(cameo_ids)).values_list("pk", "preferences"))
+
+
+def cameo_references(*, cameo_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """For the engine: each cameo's first reference image (its storage name) and its owner's preferences."""
+    first_image = ReferenceImage.objects.filter(cameo=OuterRef("pk")).order_by("pk").values("image")[:1]
+    rows = Cameo.objects.filter(pk__in=set(cameo_ids)).annotate(reference=Subquery(first_image))
+    return {
+        pk: (reference or "", preferences)
+        for pk, reference, preferences in rows.values_list("pk", "reference", "preferences")
+    }

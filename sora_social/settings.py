@@ -160,6 +160,9 @@ if S3_BUCKET:
             "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
             "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
             "querystring_auth": True,
+            # boto3 presigns with SigV2 in us-east-1 (and with no region), which AWS refuses for buckets made
+            # since June 2020; SigV4 works in every region and on S3-compatible servers.
+            "signature_version": "s3v4",
             "querystring_expire": int(os.environ.get("S3_URL_EXPIRE_SECONDS", "3600")),
             "file_overwrite": False,
             "default_acl": None,
@@ -217,6 +220,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "feed.tasks.embed_video": {"queue": "default"},
     "feed.tasks.*": {"queue": "fanout"},
+    "generation.tasks.*": {"queue": "gpu"},
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
@@ -294,3 +298,38 @@ FEED_ACTIVE_SECONDS = int(os.environ.get("FEED_ACTIVE_SECONDS", str(7 * 86400)))
 # overall; the threshold only bounds how long one publish may hold a worker: ~0.45 s at 50k.
 FEED_BIG_ACCOUNT_FOLLOWERS = int(os.environ.get("FEED_BIG_ACCOUNT_FOLLOWERS", "50000"))
 FEED_FANOUT_CHUNK = int(os.environ.get("FEED_FANOUT_CHUNK", "1000"))
+
+# Generation (the generation app): the engine the gpu workers run, quotas, the prompt policy, provenance.
+GENERATION_ENGINE_CONFIG = os.environ.get("GENERATION_ENGINE_CONFIG", "demo")
+# A checkpoint file; empty: the one shipped for the config (an untrained model if none is shipped).
+GENERATION_CHECKPOINT = os.environ.get("GENERATION_CHECKPOINT", "")
+GENERATION_DEVICE = os.environ.get("GENERATION_DEVICE", "")  # empty: cuda when there is one, else cpu
+GENERATION_STEPS = int(os.environ["GENERATION_STEPS"]) if os.environ.get("GENERATION_STEPS") else None
+GENERATION_DAILY_QUOTA = int(os.environ.get("GENERATION_DAILY_QUOTA", "30"))
+GENERATION_MAX_ATTEMPTS = int(os.environ.get("GENERATION_MAX_ATTEMPTS", "3"))
+# A job's hard limit; Celery kills the worker process past it (the soft limit, a little earlier, fails it
+# cleanly). The broker's visibility timeout above must stay longer than this.
+GENERATION_TIME_LIMIT_SECONDS = int(os.environ.get("GENERATION_TIME_LIMIT_SECONDS", "1800"))
+# A running job whose worker has not been heard of for this long is taken to be lost and is requeued.
+GENERATION_LEASE_SECONDS = int(os.environ.get("GENERATION_LEASE_SECONDS", "60"))
+GENERATION_PROGRESS_INTERVAL_SECONDS = float(os.environ.get("GENERATION_PROGRESS_INTERVAL_SECONDS", "0.5"))
+GENERATION_RETRY_DELAY_SECONDS = int(os.environ.get("GENERATION_RETRY_DELAY_SECONDS", "5"))
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= GENERATION_TIME_LIMIT_SECONDS:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than GENERATION_TIME_LIMIT_SECONDS, or Redis hands a "
+        "running generation to a second worker."
+    )
+
+# None: the built-in lists of generation.policy; a comma-separated list in the environment replaces them.
+PROMPT_POLICY_TERMS: list[str] | None = env_list("PROMPT_POLICY_TERMS", []) or None
+PROMPT_POLICY_EXAMPLES: list[str] | None = env_list("PROMPT_POLICY_EXAMPLES", []) or None
+PROMPT_POLICY_THRESHOLD = float(os.environ.get("PROMPT_POLICY_THRESHOLD", "0.5"))
+PROMPT_POLICY_REVIEW_THRESHOLD = float(os.environ.get("PROMPT_POLICY_REVIEW_THRESHOLD", "0.4"))
+
+# The C2PA signing identity of this deployment; `manage.py provenance_dev_identity` makes a local one.
+PROVENANCE_DIR = Path(os.environ.get("PROVENANCE_DIR") or BASE_DIR / ".run" / "provenance")
+PROVENANCE_CHAIN_FILE = Path(os.environ.get("PROVENANCE_CHAIN_FILE") or PROVENANCE_DIR / "chain.pem")
+PROVENANCE_KEY_FILE = Path(os.environ.get("PROVENANCE_KEY_FILE") or PROVENANCE_DIR / "key.pem")
+PROVENANCE_TRUST_ANCHORS_FILE = Path(
+    os.environ.get("PROVENANCE_TRUST_ANCHORS_FILE") or PROVENANCE_DIR / "ca.pem"
+)

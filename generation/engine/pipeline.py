@@ -29,7 +29,7 @@ from generation.engine.checkpoint import default_checkpoint, load_checkpoint
 from generation.engine.config import ASPECT_RATIOS, EngineConfig, get_config
 from generation.engine.errors import GenerationCancelled, InvalidRequest
 from generation.engine.model import Conditioning, VideoDiT
-from generation.engine.text import EncodedText, TextEncoder, shared_encoder
+from generation.engine.text import EncodedText, TextEncoder, shared_encoder, too_long
 
 MAX_STEPS = 200
 MAX_SEED = 2**63 - 1
@@ -196,36 +196,9 @@ class Engine:
 
     def prepare(self, request: GenerationRequest) -> Prepared:
         cfg = self.config
-        prompt = _check_text(request.prompt, "prompt", cfg)
-        if request.duration_seconds not in cfg.durations:
-            raise InvalidRequest(
-                f"duration_seconds must be one of {', '.join(map(str, cfg.durations))}, "
-                f"not {request.duration_seconds!r}",
-                field="duration_seconds",
-            )
-        if request.aspect_ratio not in ASPECT_RATIOS:
-            raise InvalidRequest(
-                f"aspect_ratio must be one of {', '.join(ASPECT_RATIOS)}, not {request.aspect_ratio!r}",
-                field="aspect_ratio",
-            )
-        seed = secrets.randbelow(MAX_SEED) if request.seed is None else request.seed
-        if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-            raise InvalidRequest(f"seed must be an integer from 0 to {MAX_SEED}", field="seed")
-        steps = cfg.steps if request.steps is None else request.steps
-        if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-            raise InvalidRequest(f"steps must be an integer from 1 to {MAX_STEPS}", field="steps")
-        shift = cfg.shift if request.shift is None else float(request.shift)
-        guidance_text = cfg.guidance_text if request.guidance_text is None else float(request.guidance_text)
-        guidance_cameo = (
-            cfg.guidance_cameo if request.guidance_cameo is None else float(request.guidance_cameo)
-        )
-        for name, value, low in (
-            ("shift", shift, 0.1),
-            ("guidance_text", guidance_text, 0.0),
-            ("guidance_cameo", guidance_cameo, 0.0),
-        ):
-            if not math.isfinite(value) or not low <= value <= 50:
-                raise InvalidRequest(f"{name} must be between {low} and 50", field=name)
+        checked = validate_request(request, cfg)
+        prompt, seed, steps = checked.prompt, checked.seed, checked.steps
+        shift, guidance_text, guidance_cameo = checked.shift, checked.guidance_text, checked.guidance_cameo
         if len(request.cameos) > cfg.max_cameos:
             raise InvalidRequest(
                 f"at most {cfg.max_cameos} cameos per video, got {len(request.cameos)}", field="cameos"
@@ -238,7 +211,7 @@ class Engine:
 
         # Text: the prompt, the beats, the cameo owners' preferences.
         encoded_prompt = self.text.encode(prompt, max_tokens=cfg.max_prompt_tokens, field="prompt")
-        beats = _check_storyboard(request.storyboard, request.duration_seconds, cfg)
+        beats = list(request.storyboard)
         preferences: list[EncodedText] = []
         references: list[torch.Tensor] = []
         for index, cameo in enumerate(request.cameos):
@@ -249,7 +222,6 @@ class Engine:
                 preferences.append(self.text.encode(wishes, max_tokens=cfg.max_prompt_tokens, field=field))
 
         pieces: list[tuple[torch.Tensor, int]] = [(p.tokens, 0) for p in preferences]
-        starts = [i * pt / cfg.fps for i in range(latent_frames)]
         if beats:
             encoded_beats = [
                 self.text.encode(
@@ -259,21 +231,8 @@ class Engine:
                 )
                 for i, b in enumerate(beats)
             ]
-            prologue = beats[0].at_seconds > 0
-            pooled_list = ([encoded_prompt.pooled] if prologue else []) + [e.pooled for e in encoded_beats]
-            offset = 1 if prologue else 0
-            segments = [
-                offset + max((i for i, b in enumerate(beats) if b.at_seconds <= s + 1e-6), default=-1)
-                for s in starts
-            ]
-            covered = set(segments)
-            for i, beat in enumerate(beats):
-                if i + offset not in covered:
-                    raise InvalidRequest(
-                        f"storyboard beat at {beat.at_seconds} s covers no frames: beats must be at least "
-                        f"{pt / cfg.fps:g} s apart",
-                        field="storyboard",
-                    )
+            segments, offset = _beat_segments(beats, request.duration_seconds, cfg)
+            pooled_list = ([encoded_prompt.pooled] if offset else []) + [e.pooled for e in encoded_beats]
             pieces.append((encoded_prompt.tokens, 0))
             pieces += [(e.tokens, i + offset + 1) for i, e in enumerate(encoded_beats)]
         else:
@@ -400,6 +359,90 @@ class Engine:
             if callback is not None and callback(Progress(step + 1, total)) is False and step + 1 < total:
                 raise GenerationCancelled(step + 1, total)
         return to_uint8(x[0])
+
+
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request's settings, resolved against a config's defaults and checked."""
+
+    prompt: str
+    seed: int
+    steps: int
+    shift: float
+    guidance_text: float
+    guidance_cameo: float
+
+
+def validate_request(
+    request: GenerationRequest, config: EngineConfig, *, text: TextEncoder | None = None
+) -> CheckedRequest:
+    """Everything about a request that can be checked without running the model: texts, duration, aspect
+    ratio, seed, steps, guidance and the storyboard's beats, and with ``text`` also the texts' lengths in word
+    pieces. A service calls this when a request comes in, so that a bad one is refused before it is queued;
+    ``Engine.prepare`` calls it again. Raises ``InvalidRequest`` naming the field."""
+    cfg = config
+    prompt = _check_text(request.prompt, "prompt", cfg)
+    if request.duration_seconds not in cfg.durations:
+        raise InvalidRequest(
+            f"duration_seconds must be one of {', '.join(map(str, cfg.durations))}, "
+            f"not {request.duration_seconds!r}",
+            field="duration_seconds",
+        )
+    if request.aspect_ratio not in ASPECT_RATIOS:
+        raise InvalidRequest(
+            f"aspect_ratio must be one of {', '.join(ASPECT_RATIOS)}, not {request.aspect_ratio!r}",
+            field="aspect_ratio",
+        )
+    seed = secrets.randbelow(MAX_SEED) if request.seed is None else request.seed
+    if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InvalidRequest(f"seed must be an integer from 0 to {MAX_SEED}", field="seed")
+    steps = cfg.steps if request.steps is None else request.steps
+    if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise InvalidRequest(f"steps must be an integer from 1 to {MAX_STEPS}", field="steps")
+    shift = cfg.shift if request.shift is None else float(request.shift)
+    guidance_text = cfg.guidance_text if request.guidance_text is None else float(request.guidance_text)
+    guidance_cameo = cfg.guidance_cameo if request.guidance_cameo is None else float(request.guidance_cameo)
+    for name, value, low in (
+        ("shift", shift, 0.1),
+        ("guidance_text", guidance_text, 0.0),
+        ("guidance_cameo", guidance_cameo, 0.0),
+    ):
+        if not math.isfinite(value) or not low <= value <= 50:
+            raise InvalidRequest(f"{name} must be between {low} and 50", field=name)
+    beats = _check_storyboard(request.storyboard, request.duration_seconds, cfg)
+    texts = [(prompt, "prompt")]
+    for index, beat in enumerate(beats):
+        texts.append(
+            (_check_text(beat.prompt, f"storyboard[{index}].prompt", cfg), f"storyboard[{index}].prompt")
+        )
+    if beats:
+        _beat_segments(beats, request.duration_seconds, cfg)
+    if text is not None:
+        for words, field in texts:
+            length = text.count_tokens(words)
+            if length > cfg.max_prompt_tokens:
+                raise too_long(field, length, cfg.max_prompt_tokens)
+    return CheckedRequest(prompt, seed, steps, shift, guidance_text, guidance_cameo)
+
+
+def _beat_segments(beats: Sequence[Beat], duration: int, cfg: EngineConfig) -> tuple[list[int], int]:
+    """The storyboard segment of each latent frame, and 1 when the prompt alone opens the clip (its first
+    beat comes later than 0 s) or else 0. Every beat must cover at least one latent frame."""
+    pt = cfg.patch[0]
+    starts = [i * pt / cfg.fps for i in range(cfg.frame_count(duration) // pt)]
+    offset = 1 if beats[0].at_seconds > 0 else 0
+    segments = [
+        offset + max((i for i, b in enumerate(beats) if b.at_seconds <= s + 1e-6), default=-1) for s in starts
+    ]
+    covered = set(segments)
+    for i, beat in enumerate(beats):
+        if i + offset not in covered:
+            raise InvalidRequest(
+                f"storyboard beat at {beat.at_seconds} s covers no frames: beats must be at least "
+                f"{pt / cfg.fps:g} s apart",
+                field="storyboard",
+            )
+    return segments, offset
 
 
 def _check_text(text: object, field: str, cfg: EngineConfig) -> str:

@@ -65,13 +65,13 @@ class TextEncoder:
             if cached is not None:
                 self._cache.move_to_end(text)
                 if cached.tokens.shape[0] > max_tokens:
-                    raise _too_long(field, cached.tokens.shape[0], max_tokens)
+                    raise too_long(field, cached.tokens.shape[0], max_tokens)
                 return cached
             self._load()
             batch = self._tokenizer(text, truncation=False, return_tensors="pt")
             length = int(batch["input_ids"].shape[1])
             if length > max_tokens:
-                raise _too_long(field, length, max_tokens)
+                raise too_long(field, length, max_tokens)
             with torch.inference_mode():
                 states = self._model(**batch).last_hidden_state[0].float()
             pooled = torch.nn.functional.normalize(states.mean(dim=0), dim=0)
@@ -82,7 +82,7 @@ class TextEncoder:
             return encoded
 
 
-def _too_long(field: str, length: int, max_tokens: int) -> InvalidRequest:
+def too_long(field: str, length: int, max_tokens: int) -> InvalidRequest:
     return InvalidRequest(
         f"{field} is too long: {length} word pieces, at most {max_tokens}; shorten it or split it into "
         "storyboard beats",

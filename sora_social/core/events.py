@@ -52,6 +52,15 @@ def publish_event(user_ids: Iterable[int], type: str, data: Mapping[str, Any]) -
     transaction.on_commit(lambda: deliver_event(recipients, type, payload), robust=True)
 
 
+def publish_event_now(user_ids: Iterable[int], type: str, data: Mapping[str, Any]) -> None:
+    """Deliver an event at once, not after commit: for a writer whose events must keep the order of its
+    row lock (it sends while holding the lock, so a later writer's events come after). Only for changes
+    that cannot roll back once made, such as one UPDATE about to commit."""
+    recipients = sorted({int(user_id) for user_id in user_ids})
+    if recipients:
+        deliver_event(recipients, type, json.dumps(data, cls=DjangoJSONEncoder))
+
+
 # Appends one event to each log in KEYS and returns, per log, the id of the entry before it and its own id:
 # in one script, so that no other append can come between the two. (All keys in one call: one Redis server,
 # or one hash slot in a cluster.)

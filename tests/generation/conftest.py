@@ -4,11 +4,15 @@ first: they test the wiring, which training does not change."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
 
 from generation.engine import Engine, EngineConfig, VideoDiT, get_config
+from tests.cameos.conftest import make_cameo  # noqa: F401 (a fixture the pipeline tests use)
 
 
 def perturbed_model(config: str = "tiny", seed: int = 0, scale: float = 0.1) -> VideoDiT:
@@ -37,3 +41,28 @@ def face(seed: int, size: int = 48) -> np.ndarray:
     cy, cx = rng.integers(size // 4, 3 * size // 4, 2)
     image[(y - cy) ** 2 + (x - cx) ** 2 < (size // 4) ** 2] = rng.integers(0, 255, 3)
     return image
+
+
+@pytest.fixture(scope="session")
+def provenance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from generation.provenance import create_development_identity
+
+    directory = tmp_path_factory.mktemp("provenance")
+    create_development_identity(directory)
+    return directory
+
+
+@pytest.fixture
+def generation_env(settings: Any, provenance_dir: Path) -> Any:
+    """The generation pipeline as the tests run it: the untrained ``tiny`` engine for 2 steps (a clip in a
+    fraction of a second), a development signing identity, and room in the quota."""
+    settings.GENERATION_ENGINE_CONFIG = "tiny"
+    settings.GENERATION_CHECKPOINT = ""
+    settings.GENERATION_DEVICE = "cpu"
+    settings.GENERATION_STEPS = 2
+    settings.GENERATION_DAILY_QUOTA = 50
+    settings.GENERATION_PROGRESS_INTERVAL_SECONDS = 0
+    settings.PROVENANCE_CHAIN_FILE = provenance_dir / "chain.pem"
+    settings.PROVENANCE_KEY_FILE = provenance_dir / "key.pem"
+    settings.PROVENANCE_TRUST_ANCHORS_FILE = provenance_dir / "ca.pem"
+    return settings

@@ -1,0 +1,89 @@
+"""What a worker needs around the engine: the engine itself (loaded once per process), a job turned into an
+engine request (cameo reference images and a remix parent read from storage), and the clip turned into
+publishable media: the creator's moving watermark burned in, H.264 MP4, a poster, and a signed C2PA
+manifest."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+
+import numpy as np
+from django.conf import settings
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from cameos.selectors import cameo_references
+from generation.engine.pipeline import Beat, CameoReference, Clip, Engine, GenerationRequest
+from generation.engine.video import read_video
+from generation.models import GenerationJob
+from generation.provenance import sign_mp4, signing_identity
+from generation.watermark import burn_watermark
+from sora_social.core.media import encode_mp4, poster_jpeg
+
+logger = logging.getLogger(__name__)
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def engine() -> Engine:
+    """The engine of this process, loaded on first use from the configured checkpoint."""
+    global _engine
+    with _engine_lock:
+        if _engine is None or _engine.config.name != settings.GENERATION_ENGINE_CONFIG:
+            _engine = Engine.load(
+                settings.GENERATION_CHECKPOINT or None,
+                config=settings.GENERATION_ENGINE_CONFIG,
+                device=settings.GENERATION_DEVICE or None,
+            )
+            if not _engine.trained:
+                logger.warning(
+                    "generation: no trained checkpoint for %r; videos will be noise",
+                    settings.GENERATION_ENGINE_CONFIG,
+                )
+        return _engine
+
+
+def _read_image(name: str) -> np.ndarray:
+    with default_storage.open(name, "rb") as handle:
+        return np.asarray(Image.open(io.BytesIO(handle.read())).convert("RGB"))
+
+
+def engine_request(job: GenerationJob) -> GenerationRequest:
+    references = cameo_references(cameo_ids=[int(pk) for pk in job.cameo_ids])
+    cameos = [
+        CameoReference(image=_read_image(references[int(pk)][0]), preferences=references[int(pk)][1])
+        for pk in job.cameo_ids
+        if references.get(int(pk), ("", ""))[0]
+    ]
+    remix_source = None
+    if job.remix_of is not None and job.remix_of.video_file:
+        with default_storage.open(job.remix_of.video_file.name, "rb") as handle:
+            remix_source, _ = read_video(handle.read())
+    return GenerationRequest(
+        prompt=job.prompt,
+        duration_seconds=job.duration_seconds,
+        aspect_ratio=job.aspect_ratio,
+        seed=job.seed,
+        steps=job.steps,
+        cameos=cameos,
+        storyboard=[Beat(float(beat["at_seconds"]), str(beat["prompt"])) for beat in job.storyboard],
+        remix_source=remix_source,
+        remix_strength=0.7 if job.remix_strength is None else job.remix_strength,
+    )
+
+
+def render(job: GenerationJob, clip: Clip) -> tuple[bytes, bytes]:
+    """The signed MP4 and the JPEG poster of a generated clip, both watermarked with the creator's handle."""
+    frames = burn_watermark(clip.display_frames(), handle=job.user.username, fps=clip.fps)
+    mp4 = sign_mp4(
+        encode_mp4(frames, fps=clip.fps),
+        identity=signing_identity(),
+        title=job.prompt[:120],
+        creator=job.user.username,
+        model=clip.config.name,
+        job_id=str(job.pk),
+    )
+    return mp4, poster_jpeg(frames[len(frames) // 2])
