@@ -24,6 +24,13 @@ class GenerationJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
     )
     idempotency_key = models.CharField(max_length=255, blank=True, help_text="Empty: none was sent.")
+    request_fingerprint = models.CharField(
+        max_length=64,
+        help_text="A digest of the request, to tell a retry from a new request with an old key.",
+    )
+    policy_score = models.FloatField(
+        null=True, blank=True, help_text="The prompt's similarity to the closest refused example."
+    )
 
     prompt = models.TextField()
     duration_seconds = models.PositiveSmallIntegerField()

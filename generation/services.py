@@ -82,7 +82,7 @@ def _existing(user: User, key: str | None, fingerprint: str) -> GenerationJob | 
     if key is None:
         return None
     job = GenerationJob.objects.filter(user=user, idempotency_key=key).first()
-    if job is not None and job.timings.get("request") != fingerprint:
+    if job is not None and job.request_fingerprint != fingerprint:
         raise Conflict(
             "This Idempotency-Key was used for a different request; use a new key for a new video.",
             code="idempotency_key_reused",
@@ -225,7 +225,8 @@ def generation_request(
                 remix_strength=remix_strength,
                 engine_config=settings.GENERATION_ENGINE_CONFIG,
                 steps=settings.GENERATION_STEPS,
-                timings={"request": fingerprint, "policy_score": round(verdict.score, 4)},
+                request_fingerprint=fingerprint,
+                policy_score=round(verdict.score, 4),
             )
             _send(job, "generation.progress")
             transaction.on_commit(lambda: _enqueue(job.pk))

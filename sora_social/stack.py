@@ -1,9 +1,10 @@
 """``make run``: the whole stack on one machine, stopped together by Ctrl-C.
 
 Run as ``python -m sora_social.stack``. It turns ``DEBUG`` on for its children unless the environment says
-otherwise, starts an embedded Redis server when ``REDIS_URL`` is not set, migrates, seeds the demo world,
-then runs the ASGI server (daphne, on ``PORT``, default 8000) and two Celery workers: one for the
-``default`` and ``fanout`` queues and one for ``gpu``.
+otherwise, starts an embedded Redis server when ``REDIS_URL`` is not set, migrates, makes a development C2PA
+signing identity (once), seeds the demo world, then runs the ASGI server (daphne, on ``PORT``, default 8000)
+and two Celery workers: one for the ``default`` and ``fanout`` queues and one for ``gpu``, which generates
+videos with the engine on the CPU (or a GPU when there is one).
 
 Ctrl-C, SIGTERM or SIGHUP stops everything: the children get SIGTERM, stragglers are killed after a
 grace period, Redis goes last, and the exit status is 0. If a child exits on its own, the rest are stopped
@@ -86,7 +87,14 @@ class Stack:
             os.environ["REDIS_URL"] = url
             log(f"embedded Redis at {url}")
 
-        for step in (("migrate", "--noinput"), ("seed_demo",), ("seed_demo_videos",), ("seed_demo_cameos",)):
+        steps = (
+            ("migrate", "--noinput"),
+            ("provenance_dev_identity",),
+            ("seed_demo",),
+            ("seed_demo_videos",),
+            ("seed_demo_cameos",),
+        )
+        for step in steps:
             child = self.spawn(f"manage.py {step[0]}", "manage.py", *step)
             exited = self.watch()
             if exited is None:

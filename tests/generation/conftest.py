@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from generation.engine import Engine, EngineConfig, VideoDiT, get_config
-from tests.cameos.conftest import make_cameo  # noqa: F401 (a fixture the pipeline tests use)
+from tests.cameos.conftest import make_cameo  # noqa: F401 (fixtures the pipeline tests use)
+from tests.feed.conftest import make_video  # noqa: F401
 
 
 def perturbed_model(config: str = "tiny", seed: int = 0, scale: float = 0.1) -> VideoDiT:

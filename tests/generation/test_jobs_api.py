@@ -338,3 +338,38 @@ def test_an_engine_failure_is_retried_then_fails(
     assert job.status == "failed" and job.error_code == "attempts_exhausted" and job.attempts == 3
     body = as_alice.get(f"{URL}{job.pk}/").json()
     assert body["error"]["code"] == "attempts_exhausted" and "3 times" in body["error"]["detail"]
+
+
+def test_a_duplicate_message_does_nothing(as_alice, alice, django_capture_on_commit_callbacks):
+    from generation.tasks import generate_video
+
+    job_id = generate(as_alice, django_capture_on_commit_callbacks).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        generate_video.apply(args=(int(job_id),))
+    job = GenerationJob.objects.get(pk=job_id)
+    assert job.status == "succeeded" and job.attempts == 1
+    assert Video.objects.filter(author=alice).count() == 1
+
+
+def test_a_remix_starts_from_a_published_video(
+    as_alice, as_bob, alice, bob, make_video, django_capture_on_commit_callbacks
+):
+    parent = make_video(bob)
+    response = generate(
+        as_alice, django_capture_on_commit_callbacks, remix_of=str(parent.pk), remix_strength=0.5
+    )
+    assert response.status_code == 202 and response.json()["remix_of"] == str(parent.pk)
+    job = GenerationJob.objects.get(pk=response.json()["id"])
+    assert job.status == "succeeded", job.error_detail
+    assert job.video.remix_of == parent and job.video.remix_depth == 1
+
+
+def test_what_may_not_be_remixed(as_alice, bob, make_video, django_capture_on_commit_callbacks):
+    draft = make_video(bob, publish=False)
+    hidden = generate(as_alice, django_capture_on_commit_callbacks, remix_of=str(draft.pk))
+    assert hidden.status_code == 404 and hidden.json()["code"] == "video_not_found"
+    closed = make_video(bob)
+    Video.objects.filter(pk=closed.pk).update(allow_remix=False)
+    refused = generate(as_alice, django_capture_on_commit_callbacks, remix_of=str(closed.pk))
+    assert refused.status_code == 403 and refused.json()["code"] == "remix_not_allowed"
+    assert not GenerationJob.objects.exists()
