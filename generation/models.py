@@ -60,6 +60,9 @@ class GenerationJob(models.Model):
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life from the worker running it."
     )
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its last queue message was due; it is sent again if not taken."
+    )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was queued.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -76,6 +79,7 @@ class GenerationJob(models.Model):
         indexes = [
             models.Index(fields=["user", "-id"], name="generation_job_user_idx"),
             models.Index(fields=["status", "heartbeat_at"], name="generation_job_status_idx"),
+            models.Index(fields=["status", "enqueued_at"], name="generation_job_enqueued_idx"),
         ]
 
     def __str__(self) -> str:

@@ -38,6 +38,9 @@ def engine() -> Engine:
                 config=settings.GENERATION_ENGINE_CONFIG,
                 device=settings.GENERATION_DEVICE or None,
             )
+            # The text encoder too: loaded inside the first job, it would hold that job's first progress
+            # report back for seconds, long enough to look like a lost worker under a short lease.
+            _engine.text.load()
             if not _engine.trained:
                 logger.warning(
                     "generation: no trained checkpoint for %r; videos will be noise",

@@ -12,16 +12,18 @@ cancellation, a finished worker and a recovery sweep cannot both win.
 
 A worker keeps ``heartbeat_at`` fresh while it runs a job. ``generation_recover_lost`` requeues running jobs
 whose worker has gone silent for ``GENERATION_LEASE_SECONDS`` (a killed process, a lost machine), until
-``GENERATION_MAX_ATTEMPTS`` claims were spent; then the job fails.
+``GENERATION_MAX_ATTEMPTS`` claims were spent; then the job fails. It also sends again the message of a
+queued job that no worker took long after it was due (``GENERATION_QUEUED_RESEND_SECONDS``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -227,6 +229,7 @@ def generation_request(
                 steps=settings.GENERATION_STEPS,
                 request_fingerprint=fingerprint,
                 policy_score=round(verdict.score, 4),
+                enqueued_at=timezone.now(),
             )
             _send(job, "generation.progress")
             transaction.on_commit(lambda: _enqueue(job.pk))
@@ -377,10 +380,11 @@ def generation_requeue_or_fail(*, claim: Claim) -> None:
 
 
 def _requeue(job: GenerationJob) -> None:
-    job.status, job.worker, job.heartbeat_at = Status.QUEUED, "", None
-    job.save(update_fields=["status", "worker", "heartbeat_at"])
-    _send(job, "generation.progress")
     delay = settings.GENERATION_RETRY_DELAY_SECONDS * job.attempts
+    job.status, job.worker, job.heartbeat_at = Status.QUEUED, "", None
+    job.enqueued_at = timezone.now() + timedelta(seconds=delay)
+    job.save(update_fields=["status", "worker", "heartbeat_at", "enqueued_at"])
+    _send(job, "generation.progress")
     transaction.on_commit(lambda: _enqueue(job.pk, countdown=delay))
 
 
@@ -392,28 +396,44 @@ def generation_fail(*, claim: Claim, code: str, detail: str) -> None:
 
 
 def generation_recover_lost() -> int:
-    """Requeue (or, with its attempts spent, fail) every running job whose worker has been silent for
-    longer than the lease; returns how many. Safe to run from any number of workers at once."""
-    stale = timezone.now() - timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    """The recovery sweep; returns how many jobs it acted on. Safe to run from any number of workers at once.
+
+    - A running job whose worker has been silent for longer than the lease is requeued, or failed once its
+      attempts are spent.
+    - A queued job whose message was due more than ``GENERATION_QUEUED_RESEND_SECONDS`` ago and that no
+      worker has claimed is sent again. Its message may be stranded: held, unacknowledged, by a worker
+      that died while it waited out a retry delay (Redis hands it back only after its visibility timeout,
+      hours), or lost with the broker. If the old message turns up as well, whichever comes second finds
+      the job claimed and does nothing.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
     recovered = 0
-    for job_id in GenerationJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale).values_list(
-        "pk", flat=True
-    ):
-        with transaction.atomic():
-            job = (
-                GenerationJob.objects.select_for_update()
-                .filter(pk=job_id, status=Status.RUNNING, heartbeat_at__lt=stale)
-                .first()
-            )
-            if job is None:
-                continue
-            logger.warning("generation %s: worker %s went silent; recovering", job.pk, job.worker)
-            if job.attempts < settings.GENERATION_MAX_ATTEMPTS:
-                _requeue(job)
-            else:
-                _finish(job, Status.FAILED, "attempts_exhausted", _attempts_detail(job))
-            recovered += 1
+    for job in _each_locked(status=Status.RUNNING, heartbeat_at__lt=stale):
+        logger.warning("generation %s: worker %s went silent; recovering", job.pk, job.worker)
+        if job.attempts < settings.GENERATION_MAX_ATTEMPTS:
+            _requeue(job)
+        else:
+            _finish(job, Status.FAILED, "attempts_exhausted", _attempts_detail(job))
+        recovered += 1
+    overdue = now - timedelta(seconds=settings.GENERATION_QUEUED_RESEND_SECONDS)
+    for job in _each_locked(status=Status.QUEUED, enqueued_at__lt=overdue):
+        logger.warning("generation %s: due since %s and not taken; sent again", job.pk, job.enqueued_at)
+        job.enqueued_at = timezone.now()
+        job.save(update_fields=["enqueued_at"])
+        transaction.on_commit(functools.partial(_enqueue, job.pk))
+        recovered += 1
     return recovered
+
+
+def _each_locked(**lookup: Any) -> Iterator[GenerationJob]:
+    """Each job that matches ``lookup``, one transaction each: locked, and checked again under the lock
+    (another worker's sweep may have got there first). The caller's work on it is part of its transaction."""
+    for job_id in GenerationJob.objects.filter(**lookup).values_list("pk", flat=True):
+        with transaction.atomic():
+            job = GenerationJob.objects.select_for_update().filter(pk=job_id, **lookup).first()
+            if job is not None:
+                yield job
 
 
 def generation_complete(*, claim: Claim, video_bytes: bytes, poster_bytes: bytes) -> Video | None:

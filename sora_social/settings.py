@@ -123,6 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    if os.environ.get("DATABASE_TEST_NAME"):
+        # The test database as a file, not in memory, so that worker processes the tests start can open it.
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -314,6 +317,11 @@ GENERATION_TIME_LIMIT_SECONDS = int(os.environ.get("GENERATION_TIME_LIMIT_SECOND
 GENERATION_LEASE_SECONDS = int(os.environ.get("GENERATION_LEASE_SECONDS", "60"))
 GENERATION_PROGRESS_INTERVAL_SECONDS = float(os.environ.get("GENERATION_PROGRESS_INTERVAL_SECONDS", "0.5"))
 GENERATION_RETRY_DELAY_SECONDS = int(os.environ.get("GENERATION_RETRY_DELAY_SECONDS", "5"))
+# A queued job whose message no worker has taken this long after it was due is sent again: a message can be
+# stranded in a worker that died holding it (Redis hands it back only after its visibility timeout) or lost
+# with the broker. A duplicate finds the job claimed and does nothing, so in a long backlog this costs only
+# empty messages; keep it above the usual wait in the queue.
+GENERATION_QUEUED_RESEND_SECONDS = int(os.environ.get("GENERATION_QUEUED_RESEND_SECONDS", "600"))
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= GENERATION_TIME_LIMIT_SECONDS:
     raise ImproperlyConfigured(
         "CELERY_VISIBILITY_TIMEOUT must be longer than GENERATION_TIME_LIMIT_SECONDS, or Redis hands a "

@@ -1,6 +1,7 @@
 """A pytest plugin (loaded with ``-p tests.services``, before Django's settings are read) that points the
 suite at its services: the Redis in ``REDIS_URL`` when set (CI sets it), else an embedded Redis server
-started here; SQLite unless ``DATABASE_URL`` is set. It also gives the suite its own media folder."""
+started here; SQLite (a test database file) unless ``DATABASE_URL`` is set. It also gives the suite its own
+media folder."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from pathlib import Path
 _workdir = Path(tempfile.mkdtemp(prefix="sora-social-tests-"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ["MEDIA_ROOT"] = str(_workdir / "media")
+if not os.environ.get("DATABASE_URL"):
+    # A file, so that the Celery workers that tests/generation/test_real_worker.py starts share it.
+    os.environ["DATABASE_TEST_NAME"] = str(_workdir / "test.sqlite3")
 os.environ.setdefault("THROTTLE_AUTH", "100000/min")
 os.environ.setdefault("THROTTLE_REGISTER", "100000/min")
 os.environ.setdefault("THROTTLE_CAMEO_UPLOAD", "100000/min")

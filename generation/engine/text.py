@@ -51,6 +51,12 @@ class TextEncoder:
 
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(self._path(), local_files_only=True)
 
+    def load(self) -> None:
+        """Load the tokenizer and the model now rather than on the first ``encode`` (a worker does this
+        once, before it takes a job)."""
+        with self._lock:
+            self._load()
+
     def _load(self) -> None:
         self._load_tokenizer()
         if self._model is not None:

@@ -351,6 +351,71 @@ def test_a_duplicate_message_does_nothing(as_alice, alice, django_capture_on_com
     assert Video.objects.filter(author=alice).count() == 1
 
 
+def test_the_sweep_sends_again_only_a_queued_job_left_untaken(
+    as_alice, alice, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """A queued job whose message nobody took well after it was due is sent again, once per period; one
+    still within its period, or running with a live worker, is left alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generation import services
+
+    sent: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", lambda job_id, countdown=0: sent.append(job_id))
+    settings.GENERATION_QUEUED_RESEND_SECONDS = 60
+    stranded, fresh, running = (
+        GenerationJob.objects.get(pk=generate(as_alice, django_capture_on_commit_callbacks).json()["id"])
+        for _ in range(3)
+    )
+    sent.clear()
+    long_ago = timezone.now() - timedelta(seconds=61)
+    GenerationJob.objects.filter(pk=stranded.pk).update(enqueued_at=long_ago)
+    GenerationJob.objects.filter(pk=running.pk).update(
+        status="running", worker="w1@host:1", enqueued_at=long_ago, heartbeat_at=timezone.now()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.generation_recover_lost() == 1
+    assert sent == [stranded.pk]
+    stranded.refresh_from_db()
+    assert stranded.status == "queued" and stranded.enqueued_at > long_ago
+    # Sent once: the next sweep, within the period, leaves it alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.generation_recover_lost() == 0
+    assert sent == [stranded.pk]
+    assert GenerationJob.objects.get(pk=fresh.pk).status == "queued"
+    assert GenerationJob.objects.get(pk=running.pk).status == "running"
+
+
+def test_a_lost_worker_s_job_is_queued_again_and_due_after_the_retry_delay(
+    as_alice, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generation import services
+
+    sent: list[tuple[int, float]] = []
+    monkeypatch.setattr(services, "_enqueue", lambda job_id, countdown=0: sent.append((job_id, countdown)))
+    settings.GENERATION_LEASE_SECONDS = 60
+    settings.GENERATION_RETRY_DELAY_SECONDS = 5
+    job = GenerationJob.objects.get(pk=generate(as_alice, django_capture_on_commit_callbacks).json()["id"])
+    sent.clear()
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status="running", worker="w1@host:1", attempts=1, heartbeat_at=timezone.now() - timedelta(seconds=61)
+    )
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.generation_recover_lost() == 1
+    job.refresh_from_db()
+    assert job.status == "queued" and job.worker == "" and job.attempts == 1
+    assert sent == [(job.pk, 5)]
+    assert job.enqueued_at >= before + timedelta(seconds=5)
+
+
 def test_a_remix_starts_from_a_published_video(
     as_alice, as_bob, alice, bob, make_video, django_capture_on_commit_callbacks
 ):

@@ -1,0 +1,172 @@
+"""Real Celery workers for the tests that run generation end to end.
+
+Each worker is ``python -m celery -A sora_social worker -Q gpu -c 1`` started as its own process group, so
+that a test can SIGKILL the whole of it (the main process and its pool child) the way a machine dies. It
+shares the test database, Redis and the media folder with the test process through its environment, and the
+generation settings too: they are read from the test process's settings, so both sides agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+T = TypeVar("T")
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+# Generation settings that the workers get from the test process, so that the two sides agree.
+SHARED_SETTINGS = (
+    "GENERATION_ENGINE_CONFIG",
+    "GENERATION_CHECKPOINT",
+    "GENERATION_DEVICE",
+    "GENERATION_STEPS",
+    "GENERATION_MAX_ATTEMPTS",
+    "GENERATION_LEASE_SECONDS",
+    "GENERATION_PROGRESS_INTERVAL_SECONDS",
+    "GENERATION_RETRY_DELAY_SECONDS",
+    "GENERATION_QUEUED_RESEND_SECONDS",
+    "GENERATION_DAILY_QUOTA",
+    "PROVENANCE_CHAIN_FILE",
+    "PROVENANCE_KEY_FILE",
+    "PROVENANCE_TRUST_ANCHORS_FILE",
+    "MEDIA_ROOT",
+    "REDIS_URL",
+)
+
+
+def database_url() -> str:
+    """The URL of the database the test process uses now (the test database, once pytest-django made it)."""
+    database = connection.settings_dict
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(database["NAME"])
+        if name == ":memory:" or name.startswith("file:"):
+            raise RuntimeError("The SQLite test database is in memory; a worker process cannot open it.")
+        return f"sqlite:///{name}"
+    user = quote(database.get("USER") or "", safe="")
+    password = quote(str(database.get("PASSWORD") or ""), safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = database.get("HOST") or "127.0.0.1"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(str(database['NAME']), safe='')}"
+
+
+def worker_environment(**overrides: object) -> dict[str, str]:
+    environment = dict(os.environ)
+    for name in SHARED_SETTINGS:
+        value = getattr(settings, name, None)
+        environment[name] = "" if value is None else str(value)
+    environment.update(
+        DJANGO_SETTINGS_MODULE="sora_social.settings",
+        DATABASE_URL=database_url(),
+        CELERY_TASK_ALWAYS_EAGER="0",
+        DEBUG="1",
+        SECRET_KEY=settings.SECRET_KEY,
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+        # One thread for torch: the test process and the worker share two cores.
+        OMP_NUM_THREADS="1",
+    )
+    environment.update({name: str(value) for name, value in overrides.items()})
+    return environment
+
+
+class Worker:
+    def __init__(self, name: str, log_path: Path, environment: dict[str, str]) -> None:
+        self.name = name
+        self.log_path = log_path
+        self.killed = False
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "sora_social",
+                    "worker",
+                    "-Q",
+                    "gpu",
+                    "-c",
+                    "1",
+                    "--prefetch-multiplier",
+                    "1",
+                    "-n",
+                    f"{name}@%h",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--loglevel",
+                    "INFO",
+                ],
+                cwd=REPOSITORY,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def exited(self) -> bool:
+        return self.process.poll() is not None
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the worker and its pool child die at once, mid-job."""
+        self.killed = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
+class Workers:
+    """The workers one test started; all of them are killed at its end."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.started: list[Worker] = []
+
+    def start(self, **environment: object) -> Worker:
+        name = f"worker{len(self.started) + 1}"
+        worker = Worker(name, self.directory / f"{name}.log", worker_environment(**environment))
+        self.started.append(worker)
+        return worker
+
+    def kill_all(self) -> None:
+        for worker in self.started:
+            if not worker.exited():
+                worker.kill()
+
+    def logs(self) -> str:
+        return "\n".join(f"----- {worker.name} -----\n{worker.log()}" for worker in self.started)
+
+    def check(self) -> None:
+        """Fail at once, with its log, when a worker that no test killed has exited."""
+        for worker in self.started:
+            if not worker.killed and worker.exited():
+                raise AssertionError(
+                    f"{worker.name} exited with {worker.process.returncode}:\n{worker.log()}"
+                )
+
+    def wait_until(self, check: Callable[[], T | None], *, what: str, timeout: float = 60) -> T:
+        """Poll ``check`` until it returns something true; a timeout is a failure guard, not a measure."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            self.check()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
+            time.sleep(0.05)
