@@ -32,6 +32,12 @@ class Video(models.Model):
 
     video_file = models.FileField(upload_to="videos/%Y/%m/", max_length=255)
     poster_file = models.FileField(upload_to="posters/%Y/%m/", max_length=255)
+    raw_file = models.FileField(
+        upload_to="raw/%Y/%m/",
+        max_length=255,
+        blank=True,
+        help_text="The generated clip at the engine's native size, lossless: what a remix starts from.",
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     duration_seconds = models.FloatField()
@@ -44,7 +50,7 @@ class Video(models.Model):
     remix_root = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     remix_depth = models.PositiveIntegerField(default=0)
 
-    remix_count = models.PositiveIntegerField(default=0)
+    remix_count = models.PositiveIntegerField(default=0, help_text="Remixes made of it (direct ones).")
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
 

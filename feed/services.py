@@ -16,6 +16,7 @@ from django.utils import timezone
 from feed import preferences, tasks
 from feed.models import Comment, FeaturedCameo, FeedPreference, Like, Notification, Video, VideoEmbedding
 from feed.serializers import NotificationSerializer, VideoSerializer
+from feed.visibility import visible_videos
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import block_exists_between
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
@@ -58,9 +59,12 @@ def video_create_draft(
     caption: str = "",
     cameos: Sequence[CameoInVideo] = (),
     remix_of: Video | None = None,
+    raw_clip: bytes | None = None,
 ) -> Video:
     """The one door through which videos come into being: checks the media by decoding it, stores the
-    files, and records a draft that only its author and its cameos' owners can see."""
+    files, and records a draft that only its author and its cameos' owners can see. ``raw_clip`` (the
+    engine's lossless frames) is kept beside the media for remixes. A remix counts on its parent at once,
+    with an atomic increment, so concurrent remixes lose no count."""
     if len(cameos) > MAX_CAMEOS_PER_VIDEO:
         raise InvalidInput(f"A video features at most {MAX_CAMEOS_PER_VIDEO} cameos.", code="too_many_cameos")
     if len(video_bytes) > MAX_VIDEO_BYTES:
@@ -73,6 +77,8 @@ def video_create_draft(
     try:
         stored.append(_store("videos", author.pk, ContentFile(video_bytes), "mp4"))
         stored.append(_store("posters", author.pk, poster, (poster.name or "x.jpg").rsplit(".", 1)[-1]))
+        if raw_clip is not None:
+            stored.append(_store("raw", author.pk, ContentFile(raw_clip), "npz"))
         with transaction.atomic():
             video = Video.objects.create(
                 author=author,
@@ -87,7 +93,10 @@ def video_create_draft(
                 remix_of=remix_of,
                 remix_root=(remix_of.remix_root or remix_of) if remix_of else None,
                 remix_depth=remix_of.remix_depth + 1 if remix_of else 0,
+                raw_file=stored[2] if raw_clip is not None else "",
             )
+            if remix_of is not None:
+                Video.objects.filter(pk=remix_of.pk).update(remix_count=F("remix_count") + 1)
             FeaturedCameo.objects.bulk_create(
                 FeaturedCameo(video=video, cameo_id=c.cameo_id, owner=c.owner, handle=c.handle)
                 for c in cameos
@@ -136,7 +145,19 @@ def video_publish(
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
     transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
     transaction.on_commit(lambda: tasks.embed_video.delay(video.pk))
+    if video.remix_of_id is not None:
+        _notify_remixed(video, actor)
     return video
+
+
+def _notify_remixed(video: Video, actor: User) -> None:
+    """Tell the parent's author that a remix of their video came out, if the parent is still up and they
+    may see the remix (a followers-only remix by someone they do not follow is not theirs to see)."""
+    parent = Video.objects.select_related("author").filter(pk=video.remix_of_id).first()
+    if parent is None or parent.status != Video.Status.PUBLISHED:
+        return
+    if visible_videos(parent.author).filter(pk=video.pk).exists():
+        notification_create(recipient=parent.author, kind=Notification.Kind.REMIX, actor=actor, video=video)
 
 
 def video_embed(*, video: Video) -> None:
@@ -204,7 +225,7 @@ def video_take_down(*, video: Video, reason: str) -> Video:
     video = Video.objects.select_for_update().get(pk=video.pk)
     if video.status == Video.Status.REMOVED:
         return video
-    files = [name for name in (video.video_file.name, video.poster_file.name) if name]
+    files = [name for name in (video.video_file.name, video.poster_file.name, video.raw_file.name) if name]
     was_published = video.status == Video.Status.PUBLISHED
     video.status, video.removed_at, video.removal_reason = Video.Status.REMOVED, timezone.now(), reason
     video.save(update_fields=["status", "removed_at", "removal_reason"])

@@ -31,65 +31,85 @@ class BeatInput(InputSerializer):
     prompt = serializers.CharField(max_length=1000)
 
 
-class GenerationsView(GenericAPIView):
-    class GenerationInput(InputSerializer):
-        prompt = serializers.CharField(max_length=1000, help_text="What happens in the video.")
-        duration_seconds = serializers.IntegerField(help_text="One of the allowed lengths, e.g. 2, 4 or 8.")
-        aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS)
-        cameo_ids = serializers.ListField(
-            child=serializers.CharField(max_length=20), required=False, default=list, max_length=10
-        )
-        remix_of = serializers.CharField(max_length=20, required=False, allow_null=True, default=None)
-        remix_strength = serializers.FloatField(
-            required=False,
-            allow_null=True,
-            default=None,
-            min_value=0,
-            max_value=1,
-            help_text="For a remix: 0 keeps the parent, 1 keeps only the prompt. Default 0.7.",
-        )
-        seed = serializers.IntegerField(
-            required=False, allow_null=True, default=None, min_value=0, max_value=MAX_SEED
-        )
-        storyboard = BeatInput(many=True, required=False, default=list)
+class GenerationInput(InputSerializer):
+    prompt = serializers.CharField(max_length=1000, help_text="What happens in the video.")
+    duration_seconds = serializers.IntegerField(help_text="One of the allowed lengths, e.g. 2, 4 or 8.")
+    aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS)
+    cameo_ids = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        default=None,
+        max_length=10,
+        help_text="Cameos to feature (at most 2). Left out of a remix: the parent's cameos, if you may use "
+        "them; a list replaces them (your own cameo in place of the parent's swaps you in).",
+    )
+    remix_of = serializers.CharField(max_length=20, required=False, allow_null=True, default=None)
+    remix_strength = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=1,
+        help_text="For a remix: 0 keeps the parent, 1 keeps only the prompt. Default 0.7.",
+    )
+    seed = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=MAX_SEED
+    )
+    storyboard = BeatInput(many=True, required=False, default=list)
 
+
+class RemixInput(GenerationInput):
+    duration_seconds = serializers.IntegerField(
+        required=False, default=None, help_text="Default: the parent's length."
+    )
+    aspect_ratio = serializers.ChoiceField(
+        choices=ASPECT_RATIOS, required=False, default=None, help_text="Default: the parent's shape."
+    )
+    remix_of = None  # type: ignore[assignment]  # the video is the one in the path
+
+
+GENERATION_ERRORS = error_responses(
+    **AUTH_ERRORS,
+    **{
+        "400": "invalid: a bad field (named in `fields`); too_many_cameos",
+        "403": "cameo_not_permitted; remix_not_allowed: a draft, or its author turned remixing off",
+        "404": "video_not_found: the video to remix is not there or not visible to you",
+        "409": "idempotency_key_reused: the key came with a different request before",
+        "422": "prompt_blocked: refused by the content policy",
+        "429": "quota_exceeded: the daily limit; see Retry-After",
+    },
+)
+
+
+def _accept(request: Request, serializer: type[GenerationInput], remix_of: str | None = None) -> Response:
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    values: dict[str, Any] = data.validated_data
+    job, created = services.generation_request(
+        user=request_user(request),
+        prompt=values["prompt"],
+        duration_seconds=values["duration_seconds"],
+        aspect_ratio=values["aspect_ratio"],
+        cameo_ids=values["cameo_ids"],
+        remix_of=remix_of if remix_of is not None else values["remix_of"],
+        remix_strength=values["remix_strength"],
+        seed=values["seed"],
+        storyboard=[Beat(beat["at_seconds"], beat["prompt"]) for beat in values["storyboard"]],
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return Response(job_data(job), status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+class GenerationsView(GenericAPIView):
     @extend_schema(
         operation_id="generations_create",
         parameters=[IDEMPOTENCY_HEADER],
         request=GenerationInput,
-        responses={
-            202: GenerationJobSerializer,
-            **error_responses(
-                **AUTH_ERRORS,
-                **{
-                    "400": "invalid: a bad field (named in `fields`); too_many_cameos",
-                    "403": "cameo_not_permitted; remix_not_allowed",
-                    "404": "video_not_found: the video to remix is not there or not visible to you",
-                    "409": "idempotency_key_reused: the key came with a different request before",
-                    "422": "prompt_blocked: refused by the content policy",
-                    "429": "quota_exceeded: the daily limit; see Retry-After",
-                },
-            ),
-        },
+        responses={202: GenerationJobSerializer, **GENERATION_ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = self.GenerationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values: dict[str, Any] = data.validated_data
-        job, created = services.generation_request(
-            user=request_user(request),
-            prompt=values["prompt"],
-            duration_seconds=values["duration_seconds"],
-            aspect_ratio=values["aspect_ratio"],
-            cameo_ids=values["cameo_ids"],
-            remix_of=values["remix_of"],
-            remix_strength=values["remix_strength"],
-            seed=values["seed"],
-            storyboard=[Beat(beat["at_seconds"], beat["prompt"]) for beat in values["storyboard"]],
-            idempotency_key=request.headers.get("Idempotency-Key"),
-        )
-        headers = {} if created else {"Idempotent-Replayed": "true"}
-        return Response(job_data(job), status=status.HTTP_202_ACCEPTED, headers=headers)
+        return _accept(request, GenerationInput)
 
     @extend_schema(
         operation_id="generations_list",
@@ -164,3 +184,16 @@ class VideoProvenanceView(APIView):
         model, that it is AI-generated, and whether the file is still what was signed."""
         summary = selectors.video_provenance(viewer=request_user(request), video_id=video_id)
         return Response({"video": video_id, **summary.as_dict()})
+
+
+class RemixView(APIView):
+    @extend_schema(
+        operation_id="videos_remix",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=RemixInput,
+        responses={202: GenerationJobSerializer, **GENERATION_ERRORS},
+    )
+    def post(self, request: Request, video_id: str) -> Response:
+        """Remix this video: a generation that starts from its frames (``remix_strength``, default 0.7:
+        how far it may move away), with its length, shape and cameos unless the request says otherwise."""
+        return _accept(request, RemixInput, remix_of=video_id)

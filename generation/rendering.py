@@ -15,8 +15,9 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from cameos.selectors import cameo_references
+from feed.models import Video
 from generation.engine.pipeline import Beat, CameoReference, Clip, Engine, GenerationRequest
-from generation.engine.video import read_video
+from generation.engine.video import read_raw_clip, read_video
 from generation.models import GenerationJob
 from generation.provenance import sign_mp4, signing_identity
 from generation.watermark import burn_watermark
@@ -54,6 +55,22 @@ def _read_image(name: str) -> np.ndarray:
         return np.asarray(Image.open(io.BytesIO(handle.read())).convert("RGB"))
 
 
+def _remix_source(parent: Video) -> np.ndarray | None:
+    """The parent's frames: its raw clip, lossless at the engine's size, when it has one (every generated
+    video does); otherwise its MP4, decoded."""
+    if parent.raw_file:
+        with default_storage.open(parent.raw_file.name, "rb") as handle:
+            data = handle.read()
+        try:
+            return read_raw_clip(data)[0]
+        except ValueError:
+            logger.warning("video %s: its raw clip does not read; decoding its MP4 instead", parent.pk)
+    if not parent.video_file:
+        return None
+    with default_storage.open(parent.video_file.name, "rb") as handle:
+        return read_video(handle.read())[0]
+
+
 def engine_request(job: GenerationJob) -> GenerationRequest:
     references = cameo_references(cameo_ids=[int(pk) for pk in job.cameo_ids])
     cameos = [
@@ -61,10 +78,7 @@ def engine_request(job: GenerationJob) -> GenerationRequest:
         for pk in job.cameo_ids
         if references.get(int(pk), ("", ""))[0]
     ]
-    remix_source = None
-    if job.remix_of is not None and job.remix_of.video_file:
-        with default_storage.open(job.remix_of.video_file.name, "rb") as handle:
-            remix_source, _ = read_video(handle.read())
+    remix_source = _remix_source(job.remix_of) if job.remix_of is not None else None
     return GenerationRequest(
         prompt=job.prompt,
         duration_seconds=job.duration_seconds,
@@ -78,8 +92,9 @@ def engine_request(job: GenerationJob) -> GenerationRequest:
     )
 
 
-def render(job: GenerationJob, clip: Clip) -> tuple[bytes, bytes]:
-    """The signed MP4 and the JPEG poster of a generated clip, both watermarked with the creator's handle."""
+def render(job: GenerationJob, clip: Clip) -> tuple[bytes, bytes, bytes]:
+    """The signed MP4 and the JPEG poster of a generated clip, both watermarked with the creator's handle,
+    and the raw clip (native size, lossless, no watermark) that remixes of it start from."""
     frames = burn_watermark(clip.display_frames(), handle=job.user.username, fps=clip.fps)
     mp4 = sign_mp4(
         encode_mp4(frames, fps=clip.fps),
@@ -89,4 +104,4 @@ def render(job: GenerationJob, clip: Clip) -> tuple[bytes, bytes]:
         model=clip.config.name,
         job_id=str(job.pk),
     )
-    return mp4, poster_jpeg(frames[len(frames) // 2])
+    return mp4, poster_jpeg(frames[len(frames) // 2]), clip.raw()

@@ -45,7 +45,7 @@ from generation.engine.pipeline import Beat, GenerationRequest, validate_request
 from generation.engine.text import shared_encoder
 from generation.models import GenerationJob, PromptRefusal
 from generation.serializers import job_data
-from remix.selectors import remix_parent_for
+from remix.selectors import remix_cameo_ids, remix_parent_for, remix_still_allowed
 from sora_social.accounts.models import User
 from sora_social.core.errors import Conflict, InvalidInput, RateLimited, RefusedByPolicy
 from sora_social.core.events import publish_event, publish_event_now
@@ -161,9 +161,9 @@ def generation_request(
     *,
     user: User,
     prompt: str,
-    duration_seconds: int,
-    aspect_ratio: str,
-    cameo_ids: Sequence[int | str] = (),
+    duration_seconds: int | None,
+    aspect_ratio: str | None,
+    cameo_ids: Sequence[int | str] | None = None,
     remix_of: int | str | None = None,
     remix_strength: float | None = None,
     seed: int | None = None,
@@ -171,7 +171,12 @@ def generation_request(
     idempotency_key: str | None = None,
 ) -> tuple[GenerationJob, bool]:
     """Accept a request for a video: the job, and whether it is new (False: the same ``idempotency_key``
-    came before, and its job is returned as it is now)."""
+    came before, and its job is returned as it is now).
+
+    A remix (``remix_of``) is refused unless ``user`` may see the parent (404) and it is published with
+    remixing on (403 ``remix_not_allowed``). What it leaves out it takes from the parent: the length, the
+    shape and, when ``cameo_ids`` is None, the parent's cameos, each of which ``user`` must be allowed to
+    use like any other; a list replaces them (``[]`` none, one's own to swap oneself in)."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise InvalidInput(
             f"The Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} characters.",
@@ -181,7 +186,7 @@ def generation_request(
         prompt=prompt,
         duration_seconds=duration_seconds,
         aspect_ratio=aspect_ratio,
-        cameo_ids=[str(value) for value in cameo_ids],
+        cameo_ids=None if cameo_ids is None else [str(value) for value in cameo_ids],
         remix_of=remix_of,
         remix_strength=remix_strength,
         seed=seed,
@@ -191,6 +196,18 @@ def generation_request(
     if existing is not None:
         return existing, False
 
+    parent = remix_parent_for(user=user, video_id=remix_of) if remix_of is not None else None
+    if parent is not None:
+        duration_seconds = duration_seconds or _nearest_duration(parent.duration_seconds)
+        aspect_ratio = aspect_ratio or _aspect_of(parent.width, parent.height)
+        if cameo_ids is None:
+            cameo_ids = remix_cameo_ids(parent)
+    if duration_seconds is None or aspect_ratio is None:
+        named = {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio}
+        raise InvalidInput(
+            "Say how long and what shape the video is.",
+            fields={name: ["This field is required."] for name, value in named.items() if value is None},
+        )
     prompt, seed = _validate(
         prompt=prompt,
         duration_seconds=duration_seconds,
@@ -203,7 +220,6 @@ def generation_request(
     verdict = policy.check_prompt([prompt, *(beat.prompt for beat in storyboard)])
     if verdict.blocked:
         raise _refuse(user, prompt, verdict)
-    parent = remix_parent_for(user=user, video_id=remix_of) if remix_of is not None else None
 
     try:
         with transaction.atomic():
@@ -213,7 +229,7 @@ def generation_request(
             if existing is not None:
                 return existing, False
             _quota_check(user)
-            cameos = cameos_for_generation(user=user, cameo_ids=list(cameo_ids))
+            cameos = cameos_for_generation(user=user, cameo_ids=list(cameo_ids or ()))
             job = GenerationJob.objects.create(
                 user=user,
                 idempotency_key=idempotency_key or "",
@@ -240,6 +256,15 @@ def generation_request(
             raise
         return existing, False
     return job, True
+
+
+def _nearest_duration(seconds: float) -> int:
+    return min(engine_config().durations, key=lambda allowed: (abs(allowed - seconds), allowed))
+
+
+def _aspect_of(width: int, height: int) -> str:
+    ratio = width / max(1, height)
+    return "landscape" if ratio > 1.15 else "portrait" if ratio < 1 / 1.15 else "square"
 
 
 def _enqueue(job_id: int, *, countdown: float = 0) -> None:
@@ -436,9 +461,12 @@ def _each_locked(**lookup: Any) -> Iterator[GenerationJob]:
                 yield job
 
 
-def generation_complete(*, claim: Claim, video_bytes: bytes, poster_bytes: bytes) -> Video | None:
-    """Make the draft from the rendered media, if the job is still this worker's and every cameo's owner
-    still consents; otherwise keep nothing. Returns the draft, or None."""
+def generation_complete(
+    *, claim: Claim, video_bytes: bytes, poster_bytes: bytes, raw_clip: bytes | None = None
+) -> Video | None:
+    """Make the draft from the rendered media, if the job is still this worker's, every cameo's owner still
+    consents and a remix's parent may still be remixed; otherwise keep nothing. Returns the draft, or
+    None."""
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -454,6 +482,15 @@ def generation_complete(*, claim: Claim, video_bytes: bytes, poster_bytes: bytes
                     "A cameo's owner withdrew consent while the video was being made; nothing was kept.",
                 )
                 return None
+            if job.remix_of_id is not None and not remix_still_allowed(parent_id=job.remix_of_id):
+                _finish(
+                    job,
+                    Status.FAILED,
+                    "remix_not_allowed",
+                    "The video you remixed was taken down, or its author turned remixing off, while yours "
+                    "was being made; nothing was kept.",
+                )
+                return None
             found = {
                 cameo.pk: cameo for cameo in Cameo.objects.filter(pk__in=cameo_ids).select_related("owner")
             }
@@ -467,8 +504,11 @@ def generation_complete(*, claim: Claim, video_bytes: bytes, poster_bytes: bytes
                     for pk in cameo_ids
                 ],
                 remix_of=job.remix_of,
+                raw_clip=raw_clip,
             )
-            stored = [video.video_file.name, video.poster_file.name]
+            stored = [
+                name for name in (video.video_file.name, video.poster_file.name, video.raw_file.name) if name
+            ]
             cameo_uses_record(video=video)
             job.video = video
             _finish(job, Status.SUCCEEDED)
@@ -509,7 +549,7 @@ def generation_run(*, job_id: int, worker: str) -> None:
             callback=lambda p: claim.report(low + int((high - low) * p.fraction)),
         )
         sampled = time.perf_counter()
-        video_bytes, poster_bytes = rendering.render(claim.job, clip)
+        video_bytes, poster_bytes, raw_clip = rendering.render(claim.job, clip)
         if not claim.report(PROGRESS_RENDERED, force=True):
             return
         GenerationJob.objects.filter(pk=claim.job.pk).update(
@@ -519,7 +559,9 @@ def generation_run(*, job_id: int, worker: str) -> None:
                 "render_s": round(time.perf_counter() - sampled, 3),
             }
         )
-        generation_complete(claim=claim, video_bytes=video_bytes, poster_bytes=poster_bytes)
+        generation_complete(
+            claim=claim, video_bytes=video_bytes, poster_bytes=poster_bytes, raw_clip=raw_clip
+        )
     except GenerationCancelled:
         return
     except InvalidRequest as error:

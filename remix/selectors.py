@@ -1,11 +1,29 @@
-"""Reads of remix lineage, and the rule for what may be remixed."""
+"""Reads of remix lineage, and the rule for what may be remixed.
+
+A remix chain survives its members: a removed or deleted video keeps its row (and so its place in every
+chain), and where a reader may not see a member, it appears as *unavailable*: its id and place, no
+content and no author. Visibility is the feed's one rule (``feed.visibility``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
 from feed.models import Video
-from feed.selectors import video_get_visible
+from feed.selectors import video_get_visible, videos_hydrate
+from feed.visibility import visible_videos
 from sora_social.accounts.models import User
-from sora_social.core.errors import Forbidden
+from sora_social.core.errors import Forbidden, NotFound
+from sora_social.core.ids import parse_id
+
+# The longest chain a lineage read walks up; deeper ancestors are left out (``truncated``).
+MAX_LINEAGE = 1000
+TREE_DEPTH = (2, 4)  # default, most
+TREE_BREADTH = (5, 20)
 
 
 def remix_parent_for(*, user: User, video_id: int | str) -> Video:
@@ -15,3 +33,149 @@ def remix_parent_for(*, user: User, video_id: int | str) -> Video:
     if parent.status != Video.Status.PUBLISHED or not parent.allow_remix:
         raise Forbidden("This video cannot be remixed.", code="remix_not_allowed")
     return parent
+
+
+def remix_cameo_ids(parent: Video) -> list[int]:
+    """The cameos a remix keeps when it names none: the parent's, in their slots."""
+    return [
+        appearance.cameo_id
+        for appearance in sorted(parent.featured_cameos.all(), key=lambda appearance: appearance.pk)
+        if appearance.withdrawn_at is None
+    ]
+
+
+def remix_still_allowed(*, parent_id: int | None) -> bool:
+    """Whether a remix being made may still be kept: its parent is still published with remixing on (a
+    takedown or the author turning remixing off while it was made stops it)."""
+    if parent_id is None:
+        return False
+    return Video.objects.filter(pk=parent_id, status=Video.Status.PUBLISHED, allow_remix=True).exists()
+
+
+@dataclass
+class Node:
+    """A video's place in a chain or tree: ``video`` is None when it is unavailable to the reader."""
+
+    id: int | None
+    remix_depth: int | None
+    remix_count: int | None = None
+    video: Video | None = None
+    children: list[Node] = field(default_factory=list)
+    more_children: bool = False
+
+
+def _available(viewer: User, ids: Iterable[int]) -> dict[int, Video]:
+    """The videos among ``ids`` that ``viewer`` may watch: published (not removed) and visible."""
+    return {
+        video.pk: video for video in videos_hydrate(viewer=viewer, ids=ids) if video.status == "published"
+    }
+
+
+def lineage_anchor(*, viewer: User, video_id: int | str) -> Video:
+    """A video whose remixes or tree may be read: one ``viewer`` may see, or one that was published and
+    has since been removed (it stays a node of its chains). A draft of someone else's is not there."""
+    pk = parse_id(video_id) or -1
+    video = (
+        Video.objects.filter(pk=pk)
+        .filter(
+            Q(pk__in=visible_videos(viewer).values("pk"))
+            | Q(status=Video.Status.REMOVED, published_at__isnull=False)
+        )
+        .first()
+    )
+    if video is None:
+        raise NotFound("There is no such video.", code="video_not_found")
+    return video
+
+
+def lineage_of(*, viewer: User, video_id: int | str) -> tuple[list[Node], bool]:
+    """The chain from the root to the video, root first, and whether it was cut at ``MAX_LINEAGE``. The
+    video itself must be visible (404); ancestors the reader may not watch are unavailable nodes, and an
+    ancestor whose row is gone altogether is one unavailable node without an id."""
+    video = video_get_visible(viewer=viewer, video_id=video_id)
+    table = connection.ops.quote_name(Video._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE chain(id, parent_id, hops) AS (
+                SELECT id, remix_of_id, 0 FROM {table} WHERE id = %s
+                UNION ALL
+                SELECT v.id, v.remix_of_id, c.hops + 1 FROM {table} v JOIN chain c ON v.id = c.parent_id
+                WHERE c.hops < %s
+            )
+            SELECT id, parent_id FROM chain ORDER BY hops DESC
+            """,
+            [video.pk, MAX_LINEAGE],
+        )
+        rows = cursor.fetchall()
+    ids = [row[0] for row in rows]
+    found = Video.objects.filter(pk__in=ids).values_list("pk", "remix_depth", "remix_count")
+    depths = {pk: depth for pk, depth, _ in found}
+    counts = {pk: count for pk, _, count in found}
+    available = _available(viewer, ids)
+    nodes = [
+        Node(id=pk, remix_depth=depths[pk], remix_count=counts[pk], video=available.get(pk)) for pk in ids
+    ]
+    top_parent = rows[0][1]
+    truncated = top_parent is not None
+    if not truncated and depths[ids[0]] > 0:
+        # The link above was lost (its row was deleted outright): say that something was there.
+        nodes.insert(0, Node(id=None, remix_depth=None))
+    return nodes, truncated
+
+
+def remixes_of(*, viewer: User, video: Video) -> QuerySet[Video]:
+    """The direct remixes of ``video`` that ``viewer`` may watch, for a newest-first page."""
+    return (
+        visible_videos(viewer)
+        .filter(remix_of=video, status=Video.Status.PUBLISHED)
+        .select_related("author")
+        .prefetch_related("featured_cameos__owner")
+    )
+
+
+def _tree_children(viewer: User, parent_ids: list[int], breadth: int) -> dict[int, list[Video]]:
+    """Up to ``breadth`` + 1 children of each parent, newest first, in one query: the ones the reader may
+    see and the removed ones (unavailable nodes that keep their descendants in the tree)."""
+    shown = Video.objects.filter(remix_of_id__in=parent_ids).filter(
+        Q(pk__in=visible_videos(viewer).filter(status=Video.Status.PUBLISHED).values("pk"))
+        | Q(status=Video.Status.REMOVED, published_at__isnull=False)
+    )
+    ranked = shown.annotate(
+        rank=Window(RowNumber(), partition_by=[F("remix_of_id")], order_by=F("id").desc())
+    ).filter(rank__lte=breadth + 1)
+    children: dict[int, list[Video]] = {pk: [] for pk in parent_ids}
+    for child in ranked.order_by("remix_of_id", "-id"):
+        children[child.remix_of_id].append(child)
+    return children
+
+
+def remix_tree(*, viewer: User, video: Video, depth: int, breadth: int) -> Node:
+    """The remixes below ``video``, ``depth`` levels deep and at most ``breadth`` children a node (newest
+    first; ``more_children`` says there are more: page them with the remixes list). One query a level."""
+    root = Node(id=video.pk, remix_depth=video.remix_depth, remix_count=video.remix_count)
+    level = [root]
+    all_nodes = [root]
+    for _ in range(depth):
+        if not level:
+            break
+        children = _tree_children(viewer, [node.id for node in level if node.id is not None], breadth)
+        next_level: list[Node] = []
+        for node in level:
+            found = children.get(node.id or -1, [])
+            node.more_children = len(found) > breadth
+            node.children = [
+                Node(id=child.pk, remix_depth=child.remix_depth, remix_count=child.remix_count)
+                for child in found[:breadth]
+            ]
+            next_level += node.children
+        all_nodes += next_level
+        level = next_level
+    if level:  # the last level: whether anything is below
+        below = _tree_children(viewer, [node.id for node in level if node.id is not None], 0)
+        for node in level:
+            node.more_children = bool(below.get(node.id or -1))
+    available = _available(viewer, [node.id for node in all_nodes if node.id is not None])
+    for node in all_nodes:
+        node.video = available.get(node.id or -1)
+    return root

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("sora_social.realtime.urls")),
     path("", include("feed.urls")),
     path("", include("cameos.urls")),
+    path("", include("remix.urls")),
     path("", include("generation.urls")),
 ]
 

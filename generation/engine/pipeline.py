@@ -97,6 +97,10 @@ class Clip:
     def mp4(self) -> bytes:
         return video_io.encode_mp4(self.display_frames(), self.fps)
 
+    def raw(self) -> bytes:
+        """The clip at its native size, losslessly: what a remix of it starts from."""
+        return video_io.raw_clip_bytes(self.frames, self.fps)
+
     def poster(self) -> np.ndarray:
         frame = video_io.poster_frame(self.frames)
         return video_io.upscale(frame[None], self.config.display_size(self.aspect_ratio))[0]

@@ -1,10 +1,13 @@
 """Frames in and out of the engine: resizing images and clips to a config's frame size, upscaling output to
-its display size with a Lanczos filter, H.264 MP4 through PyAV, and a poster image. No Django here."""
+its display size with a Lanczos filter, H.264 MP4 through PyAV, a poster image, and the lossless raw clip
+kept beside a video's media so that a remix starts from the frames the engine made, not from a decoded,
+upscaled and watermarked MP4. No Django here."""
 
 from __future__ import annotations
 
 import io
 import tempfile
+import zipfile
 from pathlib import Path
 
 import av
@@ -104,3 +107,31 @@ def image_bytes(image: np.ndarray, *, format: str = "JPEG", quality: int = 88) -
     options = {"quality": quality} if format.upper() == "JPEG" else {}
     Image.fromarray(image).save(buffer, format=format, **options)
     return buffer.getvalue()
+
+
+# The raw clip: a NumPy ``.npz`` archive (zlib) of ``frames`` (uint8 [T, H, W, 3] at the engine's native size)
+# and ``fps``. Read without pickle and with a cap on the decompressed size.
+MAX_RAW_CLIP_BYTES = 64 * 1024 * 1024
+
+
+def raw_clip_bytes(frames: np.ndarray, fps: int) -> bytes:
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"expected uint8 [T, H, W, 3] frames, got {frames.dtype} {frames.shape}")
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, frames=np.ascontiguousarray(frames), fps=np.int32(fps))
+    return buffer.getvalue()
+
+
+def read_raw_clip(data: bytes) -> tuple[np.ndarray, int]:
+    """The frames and frame rate of ``raw_clip_bytes``'s output; ``ValueError`` for anything else."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_RAW_CLIP_BYTES:
+                raise ValueError("the raw clip is too large")
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            frames, fps = archive["frames"], int(archive["fps"])
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
+        raise ValueError(f"not a raw clip: {error}") from None
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or not len(frames) or fps < 1:
+        raise ValueError(f"not a raw clip: {frames.dtype} {frames.shape} at {fps} fps")
+    return frames, fps

@@ -86,9 +86,11 @@ def served(media: Media, url: str) -> tuple[str, bytes]:
     return key, media.get(key)
 
 
-def make_draft(author: User) -> Video:
+def make_draft(author: User, raw_clip: bytes | None = None) -> Video:
     video_bytes, poster = tiny_media()
-    return video_create_draft(author=author, video_bytes=video_bytes, poster_bytes=poster, prompt="a ball")
+    return video_create_draft(
+        author=author, video_bytes=video_bytes, poster_bytes=poster, prompt="a ball", raw_clip=raw_clip
+    )
 
 
 def test_a_draft_stores_exactly_its_video_and_its_poster(media: Media, alice: User) -> None:
@@ -120,8 +122,9 @@ def test_the_api_links_to_the_stored_media(
 def test_a_take_down_purges_the_files_once_it_commits(
     media: Media, alice: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    video = make_draft(alice)
-    names = {video.video_file.name, video.poster_file.name}
+    video = make_draft(alice, raw_clip=b"raw frames")
+    names = {video.video_file.name, video.poster_file.name, video.raw_file.name}
+    assert len(names) == 3 and media.get(video.raw_file.name) == b"raw frames"
 
     with pytest.raises(RuntimeError), transaction.atomic():
         video_take_down(video=video, reason=Video.Removal.MODERATION)

@@ -82,7 +82,7 @@ def test_a_generation_stored_on_s3(s3_media, as_alice, alice, django_capture_on_
         job_id = as_alice.post(URL, BODY, format="json").json()["id"]
     job = GenerationJob.objects.get(pk=job_id)
     assert job.status == "succeeded", job.error_detail
-    assert s3_media.keys() == {job.video.video_file.name, job.video.poster_file.name}
+    assert s3_media.keys() == {job.video.video_file.name, job.video.poster_file.name, job.video.raw_file.name}
 
     media = as_alice.get(f"/api/v1/videos/{job.video_id}/").json()["media"]
     assert "X-Amz-Signature=" in media["video_url"]

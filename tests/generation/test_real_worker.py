@@ -162,7 +162,11 @@ def test_a_real_worker_makes_the_draft(as_alice, alice, workers):
     assert shown["status"] == "draft" and shown["media"]["duration_seconds"] == 2.0
     frames, fps = read_video(video.video_file.read())
     assert frames.shape == (8, 128, 128, 3) and fps == 4
-    assert media_files() - files_before == {video.video_file.name, video.poster_file.name}
+    assert media_files() - files_before == {
+        video.video_file.name,
+        video.poster_file.name,
+        video.raw_file.name,
+    }
     assert Notification.objects.filter(recipient=alice, kind="video_ready", video=video).count() == 1
 
 
@@ -352,7 +356,11 @@ def test_a_job_whose_worker_is_killed_completes_once_on_another(as_alice, alice,
     assert job["attempts"] == 2 <= settings.GENERATION_MAX_ATTEMPTS
     video = Video.objects.get(author=alice)
     assert job["video"] == str(video.pk)
-    assert media_files() - files_before == {video.video_file.name, video.poster_file.name}
+    assert media_files() - files_before == {
+        video.video_file.name,
+        video.poster_file.name,
+        video.raw_file.name,
+    }
 
     # Nothing runs it a third time: after a couple of leases it is still the same, once.
     time.sleep(2 * settings.GENERATION_LEASE_SECONDS + 1)
