@@ -1,27 +1,34 @@
 """The for-you feed: gather candidates, score them, keep the order diverse.
 
-Candidates come from four sources: recent videos of people you follow, of people they follow (friends of
-friends), the most engaged-with videos of the past week, and the freshest public videos. Each goes
-through the one visibility rule; your own videos and videos already served to you are left out.
+Candidates come from five sources: recent videos of people you follow, of people they follow (friends of
+friends), fresh remixes (published within ``REMIX_WINDOW``) of videos you liked, newest first, the most
+engaged-with videos of the past week, and the freshest public videos; each gives at most ``PER_SOURCE``.
+All go through the one visibility rule; your own videos and videos already served to you are left out.
 
 Every candidate gets one score, a weighted sum of:
 - recency: halves every ``recency_half_life_hours`` since publishing;
-- engagement: likes, comments and remixes (remixes count most: someone built on it), log-scaled;
+- engagement: likes, comments (twice) and remixes (three times: someone built on it), log-scaled;
 - affinity: how close you are to the author (mutual > following > friend of a friend), plus how often you
   liked their videos lately;
 - preference: how near the video's prompt and caption are to what you asked for more of in plain words
-  (``POST /feed/preferences/``), less how near to what you asked for less of (MiniLM cosine similarity).
-A last pass reorders greedily so that neither the same author nor the same remix tree comes twice in a row.
+  (``POST /feed/preferences/``), less how near to what you asked for less of (MiniLM cosine similarity);
+- remix of liked: a flat bonus for a fresh remix of a video you liked (exactly what that source gives),
+  whoever made it: you liked what it builds on, so it can reach you before anyone engages with it. Past
+  ``REMIX_WINDOW`` a remix is scored like any other video; its own remixes still count in its engagement.
+A last pass reorders greedily so that neither the same author nor the same remix tree comes twice in a row
+when another video can come instead; a repeated tree is avoided first, a repeated author second. A remix
+tree is a root video and all its remixes at any depth: a root's key is its own id, a remix's is its
+``remix_root``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from feed.models import FeedPreference, Like, Video, VideoEmbedding
@@ -38,16 +45,28 @@ class Weights:
     affinity: float = 0.8
     preference: float = 2.0
     likes_given_bonus: float = 0.2
+    remix_of_liked: float = 0.5
 
 
 WEIGHTS = Weights()
 PER_SOURCE = 200
 SESSION_SIZE = 200
 POPULAR_WINDOW = timedelta(days=7)
+REMIX_WINDOW = timedelta(days=3)
 AFFINITY = {"mutual": 1.0, "following": 0.7, "friend_of_friend": 0.3}
 
 
+def _fresh_remixes_of_liked(viewer: User, now: datetime) -> QuerySet[Video]:
+    """Published remixes, published within ``REMIX_WINDOW``, of videos ``viewer`` liked."""
+    return Video.objects.filter(
+        status=Video.Status.PUBLISHED,
+        remix_of_id__in=Like.objects.filter(user=viewer).values("video_id"),
+        published_at__gte=now - REMIX_WINDOW,
+    )
+
+
 def candidate_ids(viewer: User) -> list[int]:
+    now = timezone.now()
     published = Video.objects.filter(status=Video.Status.PUBLISHED).exclude(author=viewer)
     following = Follow.objects.filter(follower=viewer).values("followee_id")
     friends_of_friends = (
@@ -59,9 +78,8 @@ def candidate_ids(viewer: User) -> list[int]:
     sources = [
         published.filter(author_id__in=following).order_by("-id"),
         published.filter(author_id__in=friends_of_friends).order_by("-id"),
-        published.filter(published_at__gte=timezone.now() - POPULAR_WINDOW)
-        .alias(e=engagement)
-        .order_by("-e", "-id"),
+        _fresh_remixes_of_liked(viewer, now).exclude(author=viewer).order_by("-published_at", "-id"),
+        published.filter(published_at__gte=now - POPULAR_WINDOW).alias(e=engagement).order_by("-e", "-id"),
         published.filter(visibility=Video.Visibility.PUBLIC).order_by("-id"),
     ]
     ids: dict[int, None] = {}
@@ -128,6 +146,11 @@ def score_all(viewer: User, videos: list[Video]) -> dict[int, float]:
     now = timezone.now()
     affinity = _author_affinity(viewer, {v.author_id for v in videos})
     preference = _preference_match(viewer, videos)
+    remixes_of_liked = set(
+        _fresh_remixes_of_liked(viewer, now)
+        .filter(pk__in=[v.pk for v in videos])
+        .values_list("id", flat=True)
+    )
     scores = {}
     for video in videos:
         age_hours = max(0.0, (now - (video.published_at or video.created_at)).total_seconds() / 3600)
@@ -140,27 +163,29 @@ def score_all(viewer: User, videos: list[Video]) -> dict[int, float]:
             + WEIGHTS.engagement * engagement
             + WEIGHTS.affinity * affinity[video.author_id]
             + WEIGHTS.preference * preference.get(video.pk, 0.0)
+            + WEIGHTS.remix_of_liked * float(video.pk in remixes_of_liked)
         )
     return scores
 
 
+def _remix_tree(video: Video) -> int:
+    """The id of the tree a video belongs to: a root has no ``remix_root``, so its tree is itself."""
+    return video.remix_root_id or video.pk
+
+
 def diversify(videos: list[Video]) -> list[Video]:
-    """Best first, but never the same author or the same remix tree twice in a row when avoidable."""
+    """Best first, but never the same remix tree, nor then the same author, twice in a row when avoidable."""
     remaining, ordered = list(videos), list[Video]()
     while remaining:
-        last = ordered[-1] if ordered else None
-        pick = next(
-            (
-                v
-                for v in remaining
-                if last is None
-                or (
-                    v.author_id != last.author_id
-                    and (v.remix_root_id or v.pk) != (last.remix_root_id or last.pk)
-                )
-            ),
-            remaining[0],
-        )
+        if ordered:
+            last = ordered[-1]
+            # min keeps the first of equals: of the videos that repeat the least, the best-scored one.
+            pick = min(
+                remaining,
+                key=lambda v: (_remix_tree(v) == _remix_tree(last), v.author_id == last.author_id),
+            )
+        else:
+            pick = remaining[0]
         remaining.remove(pick)
         ordered.append(pick)
     return ordered
