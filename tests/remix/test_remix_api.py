@@ -354,3 +354,42 @@ def test_the_parents_author_is_notified_when_the_remix_comes_out(
     own = GenerationJob.objects.get(pk=remix(as_bob, capture, parent.pk).json()["id"])
     publish(as_bob, own.video_id)
     assert Notification.objects.filter(recipient=bob, kind="remix").count() == 1
+
+
+def test_anonymous_readers_get_401(anon, bob, make_video):
+    video = make_video(bob)
+    for path in ("remixes", "lineage", "remix-tree"):
+        response = anon.get(f"/api/v1/videos/{video.pk}/{path}/")
+        assert response.status_code == 401, path
+
+
+def test_reading_a_chain_or_a_tree_costs_the_same_whatever_its_size(as_alice, bob, make_video):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from feed.services import video_create_draft, video_publish
+    from tests.feed.conftest import tiny_media
+
+    def chain(length: int) -> tuple[Video, Video]:
+        root = video = make_video(bob)
+        for _ in range(length):
+            video_bytes, poster = tiny_media()
+            child = video_create_draft(
+                author=bob, video_bytes=video_bytes, poster_bytes=poster, remix_of=video
+            )
+            video = video_publish(video=child, actor=bob)
+        return root, video
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert as_alice.get(path).status_code == 200
+        return len(captured)
+
+    short_root, short_leaf = chain(2)
+    long_root, long_leaf = chain(6)
+    queries(f"/api/v1/videos/{short_leaf.pk}/")  # the token's first use of the session writes once
+    assert queries(f"/api/v1/videos/{short_leaf.pk}/lineage/") == queries(
+        f"/api/v1/videos/{long_leaf.pk}/lineage/"
+    )
+    tree = "/api/v1/videos/{}/remix-tree/?depth=4"
+    assert queries(tree.format(short_root.pk)) <= queries(tree.format(long_root.pk)) <= 4 + 20
