@@ -198,8 +198,10 @@ def generation_request(
 
     parent = remix_parent_for(user=user, video_id=remix_of) if remix_of is not None else None
     if parent is not None:
-        duration_seconds = duration_seconds or _nearest_duration(parent.duration_seconds)
-        aspect_ratio = aspect_ratio or _aspect_of(parent.width, parent.height)
+        if duration_seconds is None:
+            duration_seconds = _nearest_duration(parent.duration_seconds)
+        if aspect_ratio is None:
+            aspect_ratio = _aspect_of(parent.width, parent.height)
         if cameo_ids is None:
             cameo_ids = remix_cameo_ids(parent)
     if duration_seconds is None or aspect_ratio is None:

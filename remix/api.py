@@ -18,7 +18,7 @@ from remix import selectors
 from remix.selectors import TREE_BREADTH, TREE_DEPTH, Node
 from sora_social.accounts.authentication import request_user
 from sora_social.core.api import AUTH_ERRORS, error_responses
-from sora_social.core.errors import InvalidInput
+from sora_social.core.pagination import query_int
 
 DEPTH_HELP = f"Levels below the video (0 to {TREE_DEPTH[1]}; default {TREE_DEPTH[0]})."
 BREADTH_HELP = f"Remixes per node, newest first (1 to {TREE_BREADTH[1]}; default {TREE_BREADTH[0]})."
@@ -106,23 +106,6 @@ class LineageView(APIView):
         return Response({"results": [_node_data(node, videos) for node in nodes], "truncated": truncated})
 
 
-def _bounded(request: Request, name: str, bounds: tuple[int, int], lowest: int) -> int:
-    default, most = bounds
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if not lowest <= value <= most:
-        raise InvalidInput(
-            f"{name} must be a whole number from {lowest} to {most}.",
-            fields={name: [f"A whole number from {lowest} to {most}."]},
-        )
-    return value
-
-
 class RemixTreeView(APIView):
     @extend_schema(
         operation_id="videos_remix_tree",
@@ -140,18 +123,12 @@ class RemixTreeView(APIView):
     def get(self, request: Request, video_id: str) -> Response:
         """The remix tree below a video, bounded in depth and breadth, for drawing it. Removed remixes are
         unavailable nodes that keep their own remixes; remixes you may not see are left out."""
-        depth = _bounded(request, "depth", TREE_DEPTH, 0)
-        breadth = _bounded(request, "breadth", TREE_BREADTH, 1)
+        depth = query_int(request, "depth", default=TREE_DEPTH[0], lowest=0, highest=TREE_DEPTH[1])
+        breadth = query_int(request, "breadth", default=TREE_BREADTH[0], lowest=1, highest=TREE_BREADTH[1])
         viewer = request_user(request)
         video = selectors.lineage_anchor(viewer=viewer, video_id=video_id)
         root = selectors.remix_tree(viewer=viewer, video=video, depth=depth, breadth=breadth)
-        nodes: list[Node] = []
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            nodes.append(node)
-            stack += node.children
-        videos = _videos_of(nodes, request)
+        videos = _videos_of(list(root.walk()), request)
 
         def data(node: Node) -> dict[str, Any]:
             return {

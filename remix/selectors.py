@@ -6,7 +6,7 @@ content and no author. Visibility is the feed's one rule (``feed.visibility``)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -15,7 +15,7 @@ from django.db.models.functions import RowNumber
 
 from feed.models import Video
 from feed.selectors import video_get_visible, videos_hydrate
-from feed.visibility import visible_videos
+from feed.visibility import media_visible, visible_videos
 from sora_social.accounts.models import User
 from sora_social.core.errors import Forbidden, NotFound
 from sora_social.core.ids import parse_id
@@ -44,11 +44,9 @@ def remix_cameo_ids(parent: Video) -> list[int]:
     ]
 
 
-def remix_still_allowed(*, parent_id: int | None) -> bool:
+def remix_still_allowed(*, parent_id: int) -> bool:
     """Whether a remix being made may still be kept: its parent is still published with remixing on (a
     takedown or the author turning remixing off while it was made stops it)."""
-    if parent_id is None:
-        return False
     return Video.objects.filter(pk=parent_id, status=Video.Status.PUBLISHED, allow_remix=True).exists()
 
 
@@ -63,12 +61,17 @@ class Node:
     children: list[Node] = field(default_factory=list)
     more_children: bool = False
 
+    def walk(self) -> Iterator[Node]:
+        """This node and every node below it."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
 
 def _available(viewer: User, ids: Iterable[int]) -> dict[int, Video]:
-    """The videos among ``ids`` that ``viewer`` may watch: published (not removed) and visible."""
-    return {
-        video.pk: video for video in videos_hydrate(viewer=viewer, ids=ids) if video.status == "published"
-    }
+    """The videos among ``ids`` that ``viewer`` may watch: visible and not removed (one's own draft at the
+    end of a chain included)."""
+    return {video.pk: video for video in videos_hydrate(viewer=viewer, ids=ids) if media_visible(video)}
 
 
 def lineage_anchor(*, viewer: User, video_id: int | str) -> Video:
@@ -97,28 +100,26 @@ def lineage_of(*, viewer: User, video_id: int | str) -> tuple[list[Node], bool]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH RECURSIVE chain(id, parent_id, hops) AS (
-                SELECT id, remix_of_id, 0 FROM {table} WHERE id = %s
+            WITH RECURSIVE chain(id, parent_id, depth, count, hops) AS (
+                SELECT id, remix_of_id, remix_depth, remix_count, 0 FROM {table} WHERE id = %s
                 UNION ALL
-                SELECT v.id, v.remix_of_id, c.hops + 1 FROM {table} v JOIN chain c ON v.id = c.parent_id
+                SELECT v.id, v.remix_of_id, v.remix_depth, v.remix_count, c.hops + 1
+                FROM {table} v JOIN chain c ON v.id = c.parent_id
                 WHERE c.hops < %s
             )
-            SELECT id, parent_id FROM chain ORDER BY hops DESC
+            SELECT id, parent_id, depth, count FROM chain ORDER BY hops DESC
             """,
             [video.pk, MAX_LINEAGE],
         )
         rows = cursor.fetchall()
-    ids = [row[0] for row in rows]
-    found = Video.objects.filter(pk__in=ids).values_list("pk", "remix_depth", "remix_count")
-    depths = {pk: depth for pk, depth, _ in found}
-    counts = {pk: count for pk, _, count in found}
-    available = _available(viewer, ids)
+    available = _available(viewer, [row[0] for row in rows])
     nodes = [
-        Node(id=pk, remix_depth=depths[pk], remix_count=counts[pk], video=available.get(pk)) for pk in ids
+        Node(id=pk, remix_depth=depth, remix_count=count, video=available.get(pk))
+        for pk, _, depth, count in rows
     ]
-    top_parent = rows[0][1]
+    _, top_parent, top_depth, _ = rows[0]
     truncated = top_parent is not None
-    if not truncated and depths[ids[0]] > 0:
+    if not truncated and top_depth > 0:
         # The link above was lost (its row was deleted outright): say that something was there.
         nodes.insert(0, Node(id=None, remix_depth=None))
     return nodes, truncated
@@ -155,7 +156,6 @@ def remix_tree(*, viewer: User, video: Video, depth: int, breadth: int) -> Node:
     first; ``more_children`` says there are more: page them with the remixes list). One query a level."""
     root = Node(id=video.pk, remix_depth=video.remix_depth, remix_count=video.remix_count)
     level = [root]
-    all_nodes = [root]
     for _ in range(depth):
         if not level:
             break
@@ -169,13 +169,13 @@ def remix_tree(*, viewer: User, video: Video, depth: int, breadth: int) -> Node:
                 for child in found[:breadth]
             ]
             next_level += node.children
-        all_nodes += next_level
         level = next_level
     if level:  # the last level: whether anything is below
         below = _tree_children(viewer, [node.id for node in level if node.id is not None], 0)
         for node in level:
             node.more_children = bool(below.get(node.id or -1))
-    available = _available(viewer, [node.id for node in all_nodes if node.id is not None])
-    for node in all_nodes:
+    nodes = list(root.walk())
+    available = _available(viewer, [node.id for node in nodes if node.id is not None])
+    for node in nodes:
         node.video = available.get(node.id or -1)
     return root

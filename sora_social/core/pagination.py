@@ -60,21 +60,27 @@ def decode_cursor(cursor: str) -> int:
     return int(text)
 
 
-def parse_limit(request: Request) -> int:
-    raw = request.query_params.get("limit")
+def query_int(request: Request, name: str, *, default: int, lowest: int, highest: int) -> int:
+    """The whole-number query parameter ``name`` (``default`` when absent); 400 ``invalid`` naming it when
+    it is not a whole number from ``lowest`` to ``highest``."""
+    raw = request.query_params.get(name)
     if not raw:
-        return DEFAULT_LIMIT
+        return default
     try:
-        limit = int(raw)
+        value = int(raw)
     except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
+        value = lowest - 1
+    if not lowest <= value <= highest:
         raise InvalidInput(
-            f"limit must be a whole number from 1 to {MAX_LIMIT}.",
+            f"{name} must be a whole number from {lowest} to {highest}.",
             code="invalid",
-            fields={"limit": [f"Must be a whole number from 1 to {MAX_LIMIT}."]},
+            fields={name: [f"Must be a whole number from {lowest} to {highest}."]},
         )
-    return limit
+    return value
+
+
+def parse_limit(request: Request) -> int:
+    return query_int(request, "limit", default=DEFAULT_LIMIT, lowest=1, highest=MAX_LIMIT)
 
 
 class CursorPagination(BasePagination):

@@ -91,6 +91,13 @@ def test_a_remix_starts_from_the_parents_raw_frames_and_takes_its_shape(
     assert shown["remix_root"] == str(parent.pk) and shown["remix_depth"] == 1
     assert (shown["media"]["width"], shown["media"]["height"]) == (parent.width, parent.height)
     assert as_bob.get(f"/api/v1/videos/{parent.pk}/").json()["remix_count"] == 1
+    # Its author sees the draft at the end of its chain; nobody else sees its lineage.
+    chain = as_alice.get(f"/api/v1/videos/{job.video_id}/lineage/").json()["results"]
+    assert [(node["id"], node["available"]) for node in chain] == [
+        (str(parent.pk), True),
+        (str(job.video_id), True),
+    ]
+    assert as_bob.get(f"/api/v1/videos/{job.video_id}/lineage/").status_code == 404
 
 
 def test_a_parent_without_a_raw_clip_is_remixed_from_its_mp4(
@@ -132,6 +139,7 @@ def test_what_may_not_be_remixed(
         (make_video(bob).pk, {"cameo_ids": mine}, 400, "too_many_cameos"),
         (make_video(bob).pk, {"remix_strength": 2}, 400, "invalid"),
         (make_video(bob).pk, {"duration_seconds": 3}, 400, "invalid"),
+        (make_video(bob).pk, {"duration_seconds": 0}, 400, "invalid"),
         (make_video(bob).pk, {"prompt": "a naked child on a beach"}, 422, "prompt_blocked"),
     ]
     files = media_files()
