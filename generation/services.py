@@ -1,7 +1,9 @@
 """Every write to generation jobs.
 
-The request path (``generation_request``) checks the input, the daily quota, the prompt policy and cameo
-consent, in that order, writes the job and queues it on the ``gpu`` queue once the transaction commits.
+The request path (``generation_request``) checks the input, the daily quota, the prompt policy (with the
+wishes of the owners of the cameos asked for) and cameo consent, in that order, writes the job and queues it
+on the ``gpu`` queue once the transaction commits. Refused and nearly refused prompts are signalled to
+moderation (``sora_social.core.safety``).
 
 The worker path (``generation_run``, called by ``tasks.generate_video``) claims the job row, so that a
 redelivered or duplicate message finds nothing to do; runs the engine, with progress written to the row and
@@ -34,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cameos.models import Cameo
-from cameos.selectors import cameo_consent_still_given
+from cameos.selectors import cameo_consent_still_given, usable_cameos
 from cameos.services import cameo_uses_record, cameos_for_generation
 from feed.models import Notification, Video
 from feed.services import CameoInVideo, notification_create, video_create_draft
@@ -49,6 +51,8 @@ from remix.selectors import remix_cameo_ids, remix_parent_for, remix_still_allow
 from sora_social.accounts.models import User
 from sora_social.core.errors import Conflict, InvalidInput, RateLimited, RefusedByPolicy
 from sora_social.core.events import publish_event, publish_event_now
+from sora_social.core.ids import parse_id
+from sora_social.core.safety import PROMPT_NEAR_MISS, PROMPT_REFUSED, Signal, raise_signal
 from sora_social.core.storage import delete_files
 
 logger = logging.getLogger(__name__)
@@ -148,13 +152,56 @@ def _validate(
 
 
 def _refuse(user: User, prompt: str, verdict: policy.PolicyVerdict) -> RefusedByPolicy:
-    PromptRefusal.objects.create(
-        user=user, prompt=prompt, reason=verdict.reason, matched=verdict.matched[:255], score=verdict.score
-    )
+    """Record the refusal and tell moderation, together; the error to raise."""
+    with transaction.atomic():
+        refusal = PromptRefusal.objects.create(
+            user=user,
+            prompt=prompt,
+            reason=verdict.reason,
+            matched=verdict.matched[:255],
+            score=verdict.score,
+        )
+        raise_signal(
+            Signal(
+                kind=PROMPT_REFUSED,
+                target_type="user",
+                target_id=user.pk,
+                text=prompt,
+                details={
+                    "reason": verdict.reason,
+                    "matched": verdict.matched,
+                    "score": verdict.score,
+                    "refusal_id": str(refusal.pk),
+                },
+            )
+        )
     logger.info("prompt refused for user %s: %s (%r)", user.pk, verdict.reason, verdict.matched)
+    if verdict.reason == policy.CAMEO_PREFERENCE:
+        return RefusedByPolicy(
+            f'@{verdict.cameo} does not want to appear in videos like this ("{verdict.matched}").',
+            code="cameo_preferences",
+        )
     return RefusedByPolicy(
         "This prompt asks for something we do not make. Describe a different video.", code="prompt_blocked"
     )
+
+
+def _cameo_wishes(user: User, cameo_ids: Sequence[int | str]) -> list[tuple[str, str]]:
+    """(handle, preferences) of each cameo asked for that ``user`` may use and does not own, in the order
+    asked. Those it may not use are left to the consent check, so that a refusal tells nothing about them;
+    an owner's preferences speak to others, and they may change them whenever they like."""
+    ids = [pk for pk in dict.fromkeys(parse_id(value) for value in cameo_ids) if pk is not None]
+    if not ids:
+        return []
+    found = {
+        pk: (handle, preferences)
+        for pk, handle, preferences in usable_cameos(user=user)
+        .filter(pk__in=ids)
+        .exclude(preferences="")
+        .exclude(owner=user)
+        .values_list("pk", "handle", "preferences")
+    }
+    return [found[pk] for pk in ids if pk in found]
 
 
 def generation_request(
@@ -219,9 +266,14 @@ def generation_request(
         remix_strength=remix_strength,
     )
     _quota_check(user)
-    verdict = policy.check_prompt([prompt, *(beat.prompt for beat in storyboard)])
+    texts = [prompt, *(beat.prompt for beat in storyboard)]
+    verdict = policy.check_prompt(texts)
     if verdict.blocked:
         raise _refuse(user, prompt, verdict)
+    # Before the transaction: a refusal raised inside it would roll back the refusal's record.
+    against_wishes = policy.check_cameo_preferences(texts, _cameo_wishes(user, cameo_ids or ()))
+    if against_wishes.blocked:
+        raise _refuse(user, prompt, against_wishes)
 
     try:
         with transaction.atomic():
@@ -249,6 +301,20 @@ def generation_request(
                 policy_score=round(verdict.score, 4),
                 enqueued_at=timezone.now(),
             )
+            if verdict.near_miss:
+                raise_signal(
+                    Signal(
+                        kind=PROMPT_NEAR_MISS,
+                        target_type="user",
+                        target_id=user.pk,
+                        text=prompt,
+                        details={
+                            "job_id": str(job.pk),
+                            "matched": verdict.matched,
+                            "score": round(verdict.score, 4),
+                        },
+                    )
+                )
             _send(job, "generation.progress")
             transaction.on_commit(lambda: _enqueue(job.pk))
     except IntegrityError:

@@ -333,6 +333,8 @@ PROMPT_POLICY_TERMS: list[str] | None = env_list("PROMPT_POLICY_TERMS", []) or N
 PROMPT_POLICY_EXAMPLES: list[str] | None = env_list("PROMPT_POLICY_EXAMPLES", []) or None
 PROMPT_POLICY_THRESHOLD = float(os.environ.get("PROMPT_POLICY_THRESHOLD", "0.5"))
 PROMPT_POLICY_REVIEW_THRESHOLD = float(os.environ.get("PROMPT_POLICY_REVIEW_THRESHOLD", "0.4"))
+# A request text this similar to a topic a cameo's owner said no to is refused (see generation.policy).
+PROMPT_POLICY_PREFERENCE_THRESHOLD = float(os.environ.get("PROMPT_POLICY_PREFERENCE_THRESHOLD", "0.35"))
 
 # The C2PA signing identity of this deployment; `manage.py provenance_dev_identity` makes a local one.
 PROVENANCE_DIR = Path(os.environ.get("PROVENANCE_DIR") or BASE_DIR / ".run" / "provenance")
