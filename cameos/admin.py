@@ -9,40 +9,18 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage
-from cameos.selectors import user_is_moderator
 from cameos.services import cameo_review_decide
-from sora_social.accounts.admin import ReadOnlyAdmin
+from sora_social.accounts.admin import ModeratorsMayView, ReadOnlyAdmin, ShownOnlyInline
+from sora_social.accounts.selectors import user_is_moderator
 from sora_social.core.errors import ApiError
 
 
-class ModeratorsMayView:
-    """Moderators (staff, or the ``moderators`` group with admin access) see these pages without model
-    permissions; changes go through the services, never through the forms."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_is_moderator(request.user) or super().has_module_permission(request)  # type: ignore[misc]
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return user_is_moderator(request.user) or super().has_view_permission(request, obj)  # type: ignore[misc]
-
-
-class _ShownOnly(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class ApprovalInline(_ShownOnly):
+class ApprovalInline(ShownOnlyInline):
     model = Approval
     fields = readonly_fields = ("user", "created_at")
 
 
-class ReferenceImageInline(_ShownOnly):
+class ReferenceImageInline(ShownOnlyInline):
     model = ReferenceImage
     fields = readonly_fields = ("image",)
 

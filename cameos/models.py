@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from sora_social.core.models import SnowflakeField
+from sora_social.core.models import AppendOnlyModel, SnowflakeField
 
 HANDLE_MIN_LENGTH = 3
 HANDLE_MAX_LENGTH = 30
@@ -35,6 +33,7 @@ class Cameo(models.Model):
         IN_REVIEW = "in_review"
         ACTIVE = "active"
         REJECTED = "rejected"
+        REMOVED = "removed"
         DELETED = "deleted"
 
     id = SnowflakeField()
@@ -114,27 +113,9 @@ class VerificationChallenge(models.Model):
         return f"challenge {self.id} for {self.cameo_id}"
 
 
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or remove an audit record."""
-
-
-def _refuse(what: str) -> NoReturn:
-    raise AppendOnlyError(f"Consent records are append-only: {what} is refused.")
-
-
-class ConsentRecordQuerySet(models.QuerySet["ConsentRecord"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        _refuse("update")
-
-    def delete(self) -> NoReturn:
-        _refuse("delete")
-
-    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse("update")
-
-
-class ConsentRecord(models.Model):
-    """One grant, revocation, change, use, takedown, deletion or verification outcome of a cameo.
+class ConsentRecord(AppendOnlyModel):
+    """One grant, revocation, change, use, takedown, deletion, verification outcome or moderation removal of a
+    cameo.
 
     Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger refuses them too. It
     names the cameo, the people and the video by id with snapshots of their names, so it stays readable
@@ -154,6 +135,8 @@ class ConsentRecord(models.Model):
         DELETION = "deletion"
         VERIFICATION = "verification"
         REVIEW = "review"
+        REMOVAL = "removal"
+        REINSTATEMENT = "reinstatement"
 
     id = SnowflakeField()
     action = models.CharField(max_length=24, choices=Action.choices)
@@ -176,8 +159,6 @@ class ConsentRecord(models.Model):
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects: ClassVar[models.Manager[ConsentRecord]] = ConsentRecordQuerySet.as_manager()
-
     class Meta:
         indexes = [
             models.Index(fields=["cameo_id", "-id"], name="cameos_consent_cameo_idx"),
@@ -186,12 +167,3 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of @{self.cameo_handle}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            _refuse("changing a record")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        _refuse("delete")

@@ -20,8 +20,6 @@ from sora_social.accounts.selectors import graph_of
 from sora_social.core.errors import Forbidden, NotFound
 from sora_social.core.ids import parse_id
 
-MODERATORS_GROUP = "moderators"
-
 
 def _usable_by(user: User) -> Q:
     graph = graph_of(user)
@@ -116,13 +114,6 @@ def cameo_appearances(*, cameo: Cameo) -> QuerySet[FeaturedCameo]:
 
 def consent_records(*, cameo: Cameo) -> QuerySet[ConsentRecord]:
     return ConsentRecord.objects.filter(cameo_id=cameo.pk)
-
-
-def user_is_moderator(user: User | AnonymousUser) -> bool:
-    """Staff and the ``moderators`` group decide cameo reviews."""
-    if not isinstance(user, User) or not user.is_active:
-        return False
-    return user.is_staff or user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()
 
 
 def cameo_consent_still_given(*, user: User, cameo_ids: Iterable[int], lock: bool = False) -> bool:

@@ -25,11 +25,11 @@ from cameos.models import (
     ReferenceImage,
     VerificationChallenge,
 )
-from cameos.selectors import cameo_use_permitted, not_permitted, usable_cameos, user_is_moderator
+from cameos.selectors import cameo_use_permitted, not_permitted, usable_cameos
 from feed.models import FeaturedCameo, Notification, Video
 from feed.services import MAX_CAMEOS_PER_VIDEO, CameoInVideo, notification_create, video_take_down
 from sora_social.accounts.models import User, username_validator
-from sora_social.accounts.selectors import block_exists_between, user_get_visible
+from sora_social.accounts.selectors import block_exists_between, user_get_visible, user_is_moderator
 from sora_social.core.errors import (
     ApiError,
     Conflict,
@@ -41,6 +41,7 @@ from sora_social.core.errors import (
 )
 from sora_social.core.ids import parse_id
 from sora_social.core.images import normalize_image
+from sora_social.core.safety import CAMEO_IN_REVIEW, Signal, raise_signal
 from sora_social.core.storage import delete_files
 
 MIN_REFERENCE_IMAGES = 1
@@ -394,6 +395,51 @@ def cameo_delete(*, cameo: Cameo, actor: User) -> None:
     transaction.on_commit(lambda: delete_files(files))
 
 
+@transaction.atomic
+def cameo_remove(*, cameo: Cameo, actor: User, note: str = "") -> list[int]:
+    """A moderator takes a cameo down: nobody can use it any more and every video it appears in is hidden
+    (its appearances are withdrawn). Its images are kept, so that ``cameo_reinstate`` can undo it. Returns
+    the ids of the appearances withdrawn now."""
+    cameo = _lock(cameo)
+    if cameo.status in (Cameo.Status.REMOVED, Cameo.Status.DELETED):
+        return []
+    before = cameo.status
+    live = FeaturedCameo.objects.filter(cameo_id=cameo.pk, withdrawn_at__isnull=True)
+    appearance_ids = list(live.values_list("pk", flat=True))
+    cameo.status = Cameo.Status.REMOVED
+    cameo.save(update_fields=["status", "updated_at"])
+    withdrawn = cameo_appearances_reconcile(cameo=cameo, actor=actor, reason="cameo_removed")
+    _audit(
+        Action.REMOVAL,
+        cameo,
+        actor=actor,
+        subject=cameo.owner,
+        details={"status_before": before, "appearances_withdrawn": withdrawn, "note": note},
+    )
+    return appearance_ids
+
+
+@transaction.atomic
+def cameo_reinstate(*, cameo: Cameo, actor: User, appearance_ids: Sequence[int], note: str = "") -> Cameo:
+    """Undo ``cameo_remove``: the cameo is active again and the appearances it withdrew come back, except
+    those whose author may no longer use the cameo."""
+    cameo = _lock(cameo)
+    if cameo.status != Cameo.Status.REMOVED:
+        return cameo
+    cameo.status = Cameo.Status.ACTIVE
+    cameo.save(update_fields=["status", "updated_at"])
+    FeaturedCameo.objects.filter(cameo_id=cameo.pk, pk__in=appearance_ids).update(withdrawn_at=None)
+    cameo_appearances_reconcile(cameo=cameo, actor=actor, reason="cameo_reinstated")
+    _audit(
+        Action.REINSTATEMENT,
+        cameo,
+        actor=actor,
+        subject=cameo.owner,
+        details={"appearances_restored": len(appearance_ids), "note": note},
+    )
+    return cameo
+
+
 # Uses: the hooks of generation and remixing --------------------------------------------------------------
 
 
@@ -560,6 +606,14 @@ def cameo_verify(*, cameo: Cameo, actor: User, challenge_id: int | str, recordin
                 cameo.status = Cameo.Status.ACTIVE
             elif check.outcome == likeness.INCONCLUSIVE:
                 cameo.status, cameo.verification_recording = Cameo.Status.IN_REVIEW, kept
+                raise_signal(
+                    Signal(
+                        kind=CAMEO_IN_REVIEW,
+                        target_type="cameo",
+                        target_id=cameo.pk,
+                        details={"reason": check.reason, "detail": check.detail},
+                    )
+                )
             cameo.save(update_fields=["status", "verification_recording", "updated_at"])
             _audit(
                 Action.VERIFICATION,

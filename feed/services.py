@@ -23,6 +23,7 @@ from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.events import publish_event
 from sora_social.core.images import normalize_image
 from sora_social.core.media import probe_video
+from sora_social.core.safety import TEXT_POSTED, Signal, raise_signal
 from sora_social.core.storage import delete_files
 from sora_social.core.text_embedding import embed_text, to_bytes
 from sora_social.realtime.presence import online_among
@@ -143,6 +144,7 @@ def video_publish(
     _apply_settings(video, caption=caption, visibility=visibility, allow_remix=allow_remix)
     video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
+    _caption_posted(video)
     transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
     transaction.on_commit(lambda: tasks.embed_video.delay(video.pk))
     if video.remix_of_id is not None:
@@ -215,24 +217,53 @@ def video_update(
     if fields:
         video.save(update_fields=fields)
     if "caption" in fields and video.status == Video.Status.PUBLISHED:
+        _caption_posted(video)
         transaction.on_commit(lambda: tasks.embed_video.delay(video.pk))
     return video
 
 
+def _caption_posted(video: Video) -> None:
+    """A caption the public may now read goes past moderation's term list."""
+    if video.caption:
+        raise_signal(Signal(kind=TEXT_POSTED, target_type="video", target_id=video.pk, text=video.caption))
+
+
+def video_media_files(video: Video) -> list[str]:
+    return [name for name in (video.video_file.name, video.poster_file.name, video.raw_file.name) if name]
+
+
 @transaction.atomic
-def video_take_down(*, video: Video, reason: str) -> Video:
-    """Remove a video everywhere at once (reads re-check status) and purge its media after commit."""
+def video_take_down(*, video: Video, reason: str, purge: bool = True) -> Video:
+    """Remove a video everywhere at once (reads re-check status) and purge its media after commit; with
+    ``purge=False`` the files stay, so that the removal can be undone (``video_restore``), and whoever
+    removed it purges them later."""
     video = Video.objects.select_for_update().get(pk=video.pk)
     if video.status == Video.Status.REMOVED:
         return video
-    files = [name for name in (video.video_file.name, video.poster_file.name, video.raw_file.name) if name]
+    files = video_media_files(video)
     was_published = video.status == Video.Status.PUBLISHED
     video.status, video.removed_at, video.removal_reason = Video.Status.REMOVED, timezone.now(), reason
     video.save(update_fields=["status", "removed_at", "removal_reason"])
 
-    transaction.on_commit(lambda: delete_files(files))
+    if purge:
+        transaction.on_commit(lambda: delete_files(files))
     if was_published:
         transaction.on_commit(lambda: tasks.remove_from_feeds.delay(video.pk, video.author_id))
+    return video
+
+
+@transaction.atomic
+def video_restore(*, video: Video) -> Video:
+    """Undo a removal whose media was kept: the video is back as it was (a draft, or published and in its
+    followers' feeds again). A video removed for another reason than ``moderation`` stays removed."""
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    if video.status != Video.Status.REMOVED or video.removal_reason != Video.Removal.MODERATION:
+        return video
+    video.status = Video.Status.PUBLISHED if video.published_at else Video.Status.DRAFT
+    video.removed_at, video.removal_reason = None, ""
+    video.save(update_fields=["status", "removed_at", "removal_reason"])
+    if video.status == Video.Status.PUBLISHED:
+        transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
     return video
 
 
@@ -270,6 +301,7 @@ def comment_create(*, video: Video, author: User, text: str) -> Comment:
         )
     comment = Comment.objects.create(video=video, author=author, text=text)
     Video.objects.filter(pk=video.pk).update(comment_count=F("comment_count") + 1)
+    raise_signal(Signal(kind=TEXT_POSTED, target_type="comment", target_id=comment.pk, text=text))
     notification_create(
         recipient=video.author, kind=Notification.Kind.COMMENT, actor=author, video=video, comment=comment
     )
@@ -281,10 +313,25 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
     """The comment's author or the video's author may delete it."""
     if actor.pk not in (comment.author_id, comment.video.author_id):
         raise Forbidden("Only the comment's or the video's author can delete it.", code="not_author")
+    comment_take_down(comment=comment)
+
+
+@transaction.atomic
+def comment_take_down(*, comment: Comment) -> bool:
+    """Hide a comment everywhere (the row stays, for ``comment_restore``); False if it already was."""
     removed = Comment.objects.filter(pk=comment.pk, removed_at__isnull=True).update(removed_at=timezone.now())
     if removed:
         Video.objects.filter(pk=comment.video_id).update(comment_count=F("comment_count") - 1)
         Notification.objects.filter(comment=comment).delete()
+    return bool(removed)
+
+
+@transaction.atomic
+def comment_restore(*, comment: Comment) -> bool:
+    restored = Comment.objects.filter(pk=comment.pk, removed_at__isnull=False).update(removed_at=None)
+    if restored:
+        Video.objects.filter(pk=comment.video_id).update(comment_count=F("comment_count") + 1)
+    return bool(restored)
 
 
 def notification_create(

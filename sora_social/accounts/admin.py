@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
 from sora_social.accounts.models import AuthToken, Block, Follow, User
+from sora_social.accounts.selectors import user_is_moderator
 from sora_social.accounts.services import auth_token_revoke
 
 
@@ -39,6 +40,30 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ModeratorsMayView:
+    """Moderators (staff, or the ``moderators`` group with admin access) see these pages without model
+    permissions; changes go through the services, never through the forms."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_is_moderator(request.user) or super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return user_is_moderator(request.user) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+
+class ShownOnlyInline(ModeratorsMayView, admin.TabularInline):
+    """Rows shown under another record (to moderators too), never edited there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 

@@ -147,6 +147,13 @@ class CredentialsInput(InputSerializer):
 def _authenticate(request: Request, data: dict[str, str]) -> User:
     user = authenticate(request._request, username=data["username"], password=data["password"])
     if user is None:
+        inactive = User.objects.filter(username__iexact=data["username"], is_active=False).first()
+        if inactive is not None and inactive.check_password(data["password"]):
+            raise Forbidden(
+                "This account is suspended. You can appeal with POST /api/v1/appeals/, sending your username "
+                "and password with it.",
+                code="account_suspended",
+            )
         raise InvalidInput("The username or password is not right.", code="invalid_credentials")
     return user
 
@@ -168,6 +175,7 @@ class TokenView(APIView):
             **error_responses(
                 **{
                     "400": "invalid_credentials: wrong username or password; invalid: a field is missing.",
+                    "403": "account_suspended: the password is right but the account is suspended.",
                     "429": "rate_limited: too many attempts.",
                 }
             ),

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from sora_social.accounts.models import AuthToken, Block, Follow, User
 from sora_social.core.errors import NotFound
+
+MODERATORS_GROUP = "moderators"
 
 
 @dataclass(frozen=True)
@@ -125,3 +128,10 @@ def token_digest(key: str) -> str:
 
 def auth_token_find(*, key: str) -> AuthToken | None:
     return AuthToken.objects.select_related("user").filter(digest=token_digest(key)).first()
+
+
+def user_is_moderator(user: User | AnonymousUser) -> bool:
+    """Moderators are the ``moderators`` group; staff and superusers may do all that they do."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.is_staff or user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()

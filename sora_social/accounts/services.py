@@ -26,7 +26,7 @@ from sora_social.accounts.models import (
 from sora_social.accounts.selectors import block_exists_between, token_digest
 from sora_social.accounts.signals import block_created, follow_created, follow_deleted
 from sora_social.core.errors import Forbidden, InvalidInput
-from sora_social.core.events import close_sockets, session_group, token_group
+from sora_social.core.events import account_group, close_sockets, session_group, token_group
 from sora_social.core.images import normalize_image
 from sora_social.core.storage import delete_files
 
@@ -136,6 +136,56 @@ def session_revoke(*, session_key: str | None) -> None:
     """Close the sockets opened with a browser session that is being signed out."""
     if session_key:
         close_sockets([session_group(session_key)])
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Shut an account: it cannot sign in or use the API (token and session authentication refuse inactive
+    users), every token is deleted and every open socket closes after commit. Its content is hidden by the
+    visibility rules, which only show active authors, and comes back with ``user_reactivate``."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    AuthToken.objects.filter(user=user).delete()
+    close_sockets([account_group(user.pk)])
+
+
+@transaction.atomic
+def user_reactivate(*, user: User) -> None:
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+
+
+PROFILE_TEXT_FIELDS = ("display_name", "bio", "avatar")
+
+
+@transaction.atomic
+def user_profile_redact(*, user: User) -> dict[str, str]:
+    """Blank a profile's name, bio and avatar; returns what they were, for ``user_profile_restore``. The
+    avatar file is kept: whoever redacts decides when it goes (``delete_files``)."""
+    before = {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "avatar": user.avatar.name if user.avatar else "",
+    }
+    user.display_name, user.bio, user.avatar.name = "", "", ""
+    user.save(update_fields=list(PROFILE_TEXT_FIELDS))
+    return before
+
+
+@transaction.atomic
+def user_profile_restore(*, user: User, before: dict[str, str]) -> None:
+    """Put back a redacted profile, field by field, unless the user has since set that field again."""
+    fields = []
+    for name in PROFILE_TEXT_FIELDS:
+        current = getattr(user, name)
+        if (current.name if name == "avatar" else current) == "" and before.get(name):
+            if name == "avatar":
+                user.avatar.name = before[name]
+            else:
+                setattr(user, name, before[name])
+            fields.append(name)
+    if fields:
+        user.save(update_fields=fields)
 
 
 @transaction.atomic

@@ -150,5 +150,10 @@ def token_group(token_id: int) -> str:
     return f"token.{token_id}"
 
 
+def account_group(user_id: int) -> str:
+    """Every socket of one user, whatever it was opened with: closed when the account is suspended."""
+    return f"account.{user_id}"
+
+
 def session_group(session_key: str) -> str:
     return f"session.{hashlib.sha256(session_key.encode()).hexdigest()[:40]}"

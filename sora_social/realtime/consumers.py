@@ -73,8 +73,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "data": {"code": error.code, "detail": error.detail}})
             await self.close(code=error.close_code)
             return
-        await self.channel_layer.group_add(auth_group, self.channel_name)
-        self.joined.append(auth_group)
+        for group in (auth_group, events.account_group(self.user_id)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
         # Listen for hints before reading the log's tip, so no event can fall between the two.
         self.woken = asyncio.Event()
         self.offered: list[tuple[str, str, str]] = []

@@ -103,8 +103,14 @@ def test_bad_credentials(anon, alice, username, password):
 
 def test_deactivated_user_cannot_sign_in_or_use_tokens(anon, alice, as_alice):
     User.objects.filter(pk=alice.pk).update(is_active=False)
+    # The right password learns that the account is suspended (and how to appeal); a wrong one learns nothing.
     assert_error(
         anon.post(TOKEN, {"username": "alice", "password": PASSWORD}, format="json"),
+        403,
+        "account_suspended",
+    )
+    assert_error(
+        anon.post(TOKEN, {"username": "alice", "password": "wrong-password"}, format="json"),
         400,
         "invalid_credentials",
     )

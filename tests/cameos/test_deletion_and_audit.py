@@ -6,9 +6,10 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 
 from cameos import likeness
-from cameos.models import AppendOnlyError, Approval, Cameo, ConsentRecord, ReferenceImage
+from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage
 from cameos.services import cameo_approval_grant, cameos_for_generation
 from feed.models import Video
+from sora_social.core.models import AppendOnlyError
 from tests.cameos.conftest import cameo_url, upload
 from tests.cameos.recordings import recording_of
 from tests.helpers import assert_error

@@ -20,10 +20,10 @@ from django.db import transaction
 
 from sora_social.accounts import services
 from sora_social.accounts.models import User
+from sora_social.accounts.selectors import MODERATORS_GROUP
 from sora_social.core.errors import Forbidden
 
 DEMO_PASSWORD = "sora-demo-2025"
-MODERATORS_GROUP = "moderators"
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ class Command(BaseCommand):
             users = {demo.username: self._ensure_user(demo) for demo in DEMO_USERS}
             self._ensure_admin()
             users["mod"].groups.add(Group.objects.get(name=MODERATORS_GROUP))
+            # Staff status lets the moderator into the Django admin, where the queue can be worked too.
+            User.objects.filter(pk=users["mod"].pk).update(is_staff=True)
             for follower, followee in DEMO_FOLLOWS:
                 try:
                     services.follow_create(follower=users[follower], followee=users[followee])
