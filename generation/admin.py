@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from generation.models import GenerationJob, PromptRefusal
 from generation.services import generation_cancel, generation_retry
-from sora_social.accounts.admin import ReadOnlyAdmin
-from sora_social.core.errors import ApiError
+from sora_social.accounts.admin import ReadOnlyAdmin, admin_user, apply_to_each
 
 
 @admin.register(GenerationJob)
@@ -36,31 +33,25 @@ class GenerationJobAdmin(ReadOnlyAdmin):
     def has_operate_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_staff)
 
-    def _apply(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[GenerationJob],
-        change: Callable[..., GenerationJob],
-        verb: str,
-    ) -> None:
-        done = 0
-        for job in queryset:
-            try:
-                change(job=job, actor=request.user)
-            except ApiError as error:
-                self.message_user(request, f"Generation {job.pk}: {error.detail}", messages.WARNING)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb} {done} generation(s).", messages.SUCCESS)
-
     @admin.action(description="Retry the selected failed or cancelled generations", permissions=["operate"])
     def retry(self, request: HttpRequest, queryset: QuerySet[GenerationJob]) -> None:
-        self._apply(request, queryset, generation_retry, "Queued again")
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda job: generation_retry(job=job, actor=admin_user(request)),
+            "Queued again",
+        )
 
     @admin.action(description="Cancel the selected queued or running generations", permissions=["operate"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[GenerationJob]) -> None:
-        self._apply(request, queryset, generation_cancel, "Cancelled")
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda job: generation_cancel(job=job, actor=admin_user(request)),
+            "Cancelled",
+        )
 
 
 @admin.register(PromptRefusal)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cameos",
     "remix",
     "generation",
+    "sora_social.moderation",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,7 @@ REST_FRAMEWORK = {
         "auth": os.environ.get("THROTTLE_AUTH", "30/min"),
         "register": os.environ.get("THROTTLE_REGISTER", "10/hour"),
         "cameo_upload": os.environ.get("THROTTLE_CAMEO_UPLOAD", "60/hour"),
+        "report": os.environ.get("THROTTLE_REPORT", "30/hour"),
     },
     "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -335,6 +337,30 @@ PROMPT_POLICY_THRESHOLD = float(os.environ.get("PROMPT_POLICY_THRESHOLD", "0.5")
 PROMPT_POLICY_REVIEW_THRESHOLD = float(os.environ.get("PROMPT_POLICY_REVIEW_THRESHOLD", "0.4"))
 # A request text this similar to a topic a cameo's owner said no to is refused (see generation.policy).
 PROMPT_POLICY_PREFERENCE_THRESHOLD = float(os.environ.get("PROMPT_POLICY_PREFERENCE_THRESHOLD", "0.35"))
+
+# Moderation. Terms that flag a caption or comment for review (empty: the built-in list); how long a claim
+# on a review item holds; how long an action can be appealed and counts as a strike; and the escalating
+# default lengths, in hours, of restrictions and suspensions by the strikes a person already has (the
+# last one repeats; "-" is permanent).
+MODERATION_TERMS: list[str] | None = env_list("MODERATION_TERMS", []) or None
+MODERATION_CLAIM_SECONDS = int(os.environ.get("MODERATION_CLAIM_SECONDS", "900"))
+MODERATION_APPEAL_DAYS = int(os.environ.get("MODERATION_APPEAL_DAYS", "14"))
+MODERATION_STRIKE_DAYS = int(os.environ.get("MODERATION_STRIKE_DAYS", "90"))
+MODERATION_RESTRICT_HOURS: list[int | None] = [
+    None if hours == "-" else int(hours)
+    for hours in env_list("MODERATION_RESTRICT_HOURS", ["24", "72", "168", "720"])
+]
+MODERATION_SUSPEND_HOURS: list[int | None] = [
+    None if hours == "-" else int(hours)
+    for hours in env_list("MODERATION_SUSPEND_HOURS", ["72", "168", "720", "-"])
+]
+MODERATION_SWEEP_SECONDS = float(os.environ.get("MODERATION_SWEEP_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    "moderation-expire": {
+        "task": "sora_social.moderation.tasks.expire_enforcements",
+        "schedule": MODERATION_SWEEP_SECONDS,
+    }
+}
 
 # The C2PA signing identity of this deployment; `manage.py provenance_dev_identity` makes a local one.
 PROVENANCE_DIR = Path(os.environ.get("PROVENANCE_DIR") or BASE_DIR / ".run" / "provenance")

@@ -3,8 +3,8 @@
 Run as ``python -m sora_social.stack``. It turns ``DEBUG`` on for its children unless the environment says
 otherwise, starts an embedded Redis server when ``REDIS_URL`` is not set, migrates, makes a development C2PA
 signing identity (once), seeds the demo world, then runs the ASGI server (daphne, on ``PORT``, default 8000)
-and two Celery workers: one for the ``default`` and ``fanout`` queues and one for ``gpu``, which generates
-videos with the engine on the CPU (or a GPU when there is one).
+and two Celery workers: one for the ``default`` and ``fanout`` queues (with the beat scheduler) and one for
+``gpu``, which generates videos with the engine on the CPU (or a GPU when there is one).
 
 Ctrl-C, SIGTERM or SIGHUP stops everything: the children get SIGTERM, stragglers are killed after a
 grace period, Redis goes last, and the exit status is 0. If a child exits on its own, the rest are stopped
@@ -107,7 +107,12 @@ class Stack:
         daphne = ("-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sora_social.asgi:application")
         worker = ("-m", "celery", "-A", "sora_social", "worker", "--loglevel", "INFO")
         self.spawn("daphne", *daphne)
-        self.spawn("celery worker default", *worker, "-Q", "default,fanout", "-c", "2", "-n", "default@%h")
+        # The default worker also runs the beat scheduler (``CELERY_BEAT_SCHEDULE``: moderation's sweep).
+        RUN_DIR.mkdir(exist_ok=True)
+        beat = ("--beat", "--schedule", str(RUN_DIR / "celerybeat-schedule"))
+        self.spawn(
+            "celery worker default", *worker, *beat, "-Q", "default,fanout", "-c", "2", "-n", "default@%h"
+        )
         self.spawn(
             "celery worker gpu", *worker, "-Q", "gpu", "-c", "1", "--prefetch-multiplier", "1", "-n", "gpu@%h"
         )

@@ -1,10 +1,17 @@
-from django.contrib import admin
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from sora_social.accounts.models import AuthToken, Block, Follow, User
 from sora_social.accounts.selectors import user_is_moderator
 from sora_social.accounts.services import auth_token_revoke
+from sora_social.core.errors import ApiError
 
 
 @admin.register(User)
@@ -28,6 +35,36 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("display_name", "bio", "avatar", "birth_date", "follower_count", "following_count")},
         ),
     )
+
+
+def admin_user(request: HttpRequest) -> User:
+    """The signed-in user of an admin page (the admin lets no one else in)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def apply_to_each(
+    model_admin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    rows: Iterable[Any],
+    change: Callable[[Any], object],
+    done: str,
+) -> int:
+    """An admin action's loop: ``change`` each row through a service; a refusal becomes a warning naming
+    the row, the rest one success message ("<done>: <count>."). Returns how many changed."""
+    count = 0
+    for row in rows:
+        try:
+            change(row)
+        except ApiError as error:
+            model_admin.message_user(request, f"{row}: {error.detail}", messages.WARNING)
+        else:
+            count += 1
+    if count:
+        model_admin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+    return count
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

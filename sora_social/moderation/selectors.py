@@ -1,0 +1,291 @@
+"""Every read of moderation: targets, the queue, records, appeals and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from cameos.models import Cameo, ConsentRecord
+from cameos.selectors import cameo_get_visible
+from feed.models import Comment, Video
+from feed.selectors import comment_get, video_get_visible
+from sora_social.accounts.models import User
+from sora_social.accounts.selectors import user_get_visible
+from sora_social.core.errors import NotFound
+from sora_social.core.ids import parse_id
+from sora_social.moderation.models import (
+    Appeal,
+    AuditEntry,
+    Enforcement,
+    Flag,
+    Report,
+    ReviewItem,
+    TargetType,
+)
+
+LABEL_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an item is about: the object itself, whose it is, and how it reads in a list."""
+
+    type: str
+    id: int
+    obj: Any
+    subject: User | None
+    label: str
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1] + "…"
+
+
+def _target(target_type: str, obj: Any) -> Target:
+    if target_type == TargetType.VIDEO:
+        words = obj.caption or obj.prompt
+        return Target(
+            target_type, obj.pk, obj, obj.author, _clip(f"video by @{obj.author.username}: {words}")
+        )
+    if target_type == TargetType.COMMENT:
+        return Target(
+            target_type, obj.pk, obj, obj.author, _clip(f"comment by @{obj.author.username}: {obj.text}")
+        )
+    if target_type == TargetType.CAMEO:
+        return Target(
+            target_type, obj.pk, obj, obj.owner, _clip(f"cameo @{obj.handle} of @{obj.owner.username}")
+        )
+    return Target(target_type, obj.pk, obj, obj, f"@{obj.username}")
+
+
+def target_for_report(*, viewer: User, target_type: str, target_id: Any) -> Target:
+    """The target of a report, if ``viewer`` may see it: 404 (with the usual code for its kind) otherwise,
+    so a report can never confirm that something hidden exists. A user may be named by id or username."""
+    if target_type == TargetType.VIDEO:
+        obj: Any = video_get_visible(viewer=viewer, video_id=target_id)
+    elif target_type == TargetType.COMMENT:
+        obj = comment_get(viewer=viewer, comment_id=target_id)
+    elif target_type == TargetType.CAMEO:
+        obj = cameo_get_visible(viewer=viewer, cameo_id=target_id)
+    else:
+        pk = parse_id(target_id)
+        username = User.objects.filter(pk=pk).values_list("username", flat=True).first() if pk else None
+        obj = user_get_visible(username=username or str(target_id), viewer=viewer)
+    return _target(target_type, obj)
+
+
+def _rows(target_type: str) -> QuerySet[Any]:
+    return {
+        TargetType.VIDEO: Video.objects.select_related("author"),
+        TargetType.COMMENT: Comment.objects.select_related("author", "video"),
+        TargetType.CAMEO: Cameo.objects.select_related("owner"),
+        TargetType.USER: User.objects.all(),
+    }[TargetType(target_type)]
+
+
+def target_load(*, target_type: str, target_id: int) -> Target | None:
+    """The target as it is now, whatever its state, for flags and actions; None when its row is gone."""
+    obj = _rows(target_type).filter(pk=target_id).first()
+    return None if obj is None else _target(target_type, obj)
+
+
+def targets_load(*, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Target]:
+    """``target_load`` for many targets, one query per kind."""
+    wanted: dict[str, set[int]] = {}
+    for target_type, target_id in keys:
+        wanted.setdefault(target_type, set()).add(target_id)
+    found: dict[tuple[str, int], Target] = {}
+    for target_type, ids in wanted.items():
+        for obj in _rows(target_type).filter(pk__in=ids):
+            found[(target_type, obj.pk)] = _target(target_type, obj)
+    return found
+
+
+def reporter_weight(*, reporter: User) -> float:
+    """How far the reporter's decided reports were borne out, with one upheld and one dismissed report
+    assumed, so a newcomer counts 0.5 and a record of false reports sinks towards 0."""
+    decided = Report.objects.filter(reporter=reporter).aggregate(
+        upheld=Count("pk", filter=Q(outcome=Report.Outcome.UPHELD)),
+        dismissed=Count("pk", filter=Q(outcome=Report.Outcome.DISMISSED)),
+    )
+    return (decided["upheld"] + 1) / (decided["upheld"] + decided["dismissed"] + 2)
+
+
+def strikes_of(*, user: User) -> QuerySet[Enforcement]:
+    """The strikes that count: enforcements not overturned, from the last ``MODERATION_STRIKE_DAYS``."""
+    since = timezone.now() - timedelta(days=settings.MODERATION_STRIKE_DAYS)
+    return Enforcement.objects.filter(subject=user, overturned_at__isnull=True, created_at__gte=since)
+
+
+def active_periods(*, user: User, kind: str) -> QuerySet[Enforcement]:
+    """Restrictions or suspensions of ``user`` in force now."""
+    now = timezone.now()
+    return Enforcement.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+        subject=user,
+        kind=kind,
+        lifted_at__isnull=True,
+        overturned_at__isnull=True,
+    )
+
+
+def publishing_restricted_until(*, user: User) -> Enforcement | None:
+    return active_periods(user=user, kind=Enforcement.Kind.RESTRICT).order_by("-ends_at").first()
+
+
+def _items() -> QuerySet[ReviewItem]:
+    return ReviewItem.objects.select_related("subject", "claimed_by", "resolved_by").prefetch_related(
+        Prefetch("reports", queryset=Report.objects.order_by("-id")),
+        Prefetch("flags", queryset=Flag.objects.order_by("-id")),
+    )
+
+
+def review_queue(*, target_type: str | None = None, reason: str | None = None) -> QuerySet[ReviewItem]:
+    """Open items, gravest first (``-priority``, then newest); the view pages them by that key."""
+    items = _items().filter(status=ReviewItem.Status.OPEN)
+    if target_type:
+        items = items.filter(target_type=target_type)
+    if reason:
+        items = items.filter(Q(reports__reason=reason) | Q(flags__kind=reason)).distinct()
+    return items
+
+
+def review_item_get(*, item_id: Any) -> ReviewItem:
+    item = _items().filter(pk=parse_id(item_id) or -1).first()
+    if item is None:
+        raise NotFound("There is no such review item.", code="item_not_found")
+    return item
+
+
+def subject_record(*, user: User | None) -> dict[str, Any]:
+    """What a moderator needs to know about the person an item is against."""
+    if user is None:
+        return {"strikes": 0, "restricted_until": None, "suspended": False, "past_actions": []}
+    restriction = publishing_restricted_until(user=user)
+    past = Enforcement.objects.filter(subject=user).order_by("-id")[:10]
+    return {
+        "strikes": strikes_of(user=user).count(),
+        "restricted_until": restriction.ends_at if restriction else None,
+        "suspended": not user.is_active,
+        "past_actions": [
+            {
+                "id": str(e.pk),
+                "kind": e.kind,
+                "reason": e.reason,
+                "created_at": e.created_at,
+                "overturned": bool(e.overturned_at),
+            }
+            for e in past
+        ],
+    }
+
+
+def enforcement_for_appeal(*, user: User, enforcement_id: Any) -> Enforcement:
+    """An action against ``user`` (404 for any other, so ids of others' actions reveal nothing)."""
+    enforcement = Enforcement.objects.filter(pk=parse_id(enforcement_id) or -1, subject=user).first()
+    if enforcement is None:
+        raise NotFound("There is no such action against you.", code="action_not_found")
+    return enforcement
+
+
+def appeals_list(*, status: str | None) -> QuerySet[Appeal]:
+    appeals = Appeal.objects.select_related("enforcement", "appellant", "decided_by")
+    return appeals.filter(status=status) if status else appeals
+
+
+def appeal_get(*, appeal_id: Any) -> Appeal:
+    appeal = appeals_list(status=None).filter(pk=parse_id(appeal_id) or -1).first()
+    if appeal is None:
+        raise NotFound("There is no such appeal.", code="appeal_not_found")
+    return appeal
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One line of the audit log: a moderation step or a cameo consent record, in one shape."""
+
+    id: int
+    source: str
+    action: str
+    actor: str
+    target_type: str
+    target_id: int
+    target_label: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    note: str
+    created_at: Any
+
+
+def _from_entry(entry: AuditEntry) -> AuditRow:
+    return AuditRow(
+        entry.pk,
+        "moderation",
+        entry.action,
+        entry.actor_username,
+        entry.target_type,
+        entry.target_id,
+        entry.target_label,
+        entry.before,
+        entry.after,
+        entry.note,
+        entry.created_at,
+    )
+
+
+def _from_consent(record: ConsentRecord) -> AuditRow:
+    after = dict(record.details)
+    if record.subject_username:
+        after.setdefault("subject", record.subject_username)
+    if record.video_id:
+        after.setdefault("video_id", str(record.video_id))
+    return AuditRow(
+        record.pk,
+        "consent",
+        f"consent.{record.action}",
+        record.actor_username,
+        TargetType.CAMEO,
+        record.cameo_id,
+        f"cameo @{record.cameo_handle}",
+        {},
+        after,
+        str(record.details.get("note", "")),
+        record.created_at,
+    )
+
+
+def audit_log(
+    *,
+    before: int | None,
+    limit: int,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    actor: str | None = None,
+) -> list[AuditRow]:
+    """The log, newest first, ``limit`` + 1 rows older than ``before``: moderation's own entries merged
+    with the cameos' consent records by their time-sortable ids, so one cursor pages through both."""
+    entries = AuditEntry.objects.all()
+    consent = ConsentRecord.objects.all()
+    if before is not None:
+        entries, consent = entries.filter(pk__lt=before), consent.filter(pk__lt=before)
+    if target_type:
+        entries = entries.filter(target_type=target_type)
+        if target_type != TargetType.CAMEO:
+            consent = consent.none()
+    if target_id is not None:
+        entries = entries.filter(target_id=target_id)
+        consent = consent.filter(cameo_id=target_id)
+    if actor:
+        entries = entries.filter(actor_username__iexact=actor)
+        consent = consent.filter(actor_username__iexact=actor)
+    rows = [_from_entry(e) for e in entries.order_by("-id")[: limit + 1]]
+    rows += [_from_consent(r) for r in consent.order_by("-id")[: limit + 1]]
+    rows.sort(key=lambda row: row.id, reverse=True)
+    return rows[: limit + 1]
