@@ -126,16 +126,29 @@ class AppealSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
 
 
-class AppealsView(APIView):
+class AppealsView(GenericAPIView):
     permission_classes = [AllowAny]
     throttle_scope = "auth"
-    throttle_classes = [ScopedRateThrottle]
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     class AppealInput(InputSerializer):
-        action_id = serializers.CharField(max_length=40)
+        action_id = serializers.CharField(
+            max_length=40, required=False, help_text="Left out: your account's current suspension."
+        )
         text = serializers.CharField(max_length=2000)
         username = serializers.CharField(max_length=150, required=False)
         password = serializers.CharField(max_length=128, required=False, write_only=True)
+
+    @extend_schema(
+        operation_id="appeals_list",
+        responses={200: AppealSerializer(many=True), **error_responses(**AUTH_ERRORS, **LIST_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        """Your appeals, newest first, with their decisions."""
+        page = self.paginate_queryset(selectors.appeals_of(user=request_user(request))) or []
+        return self.get_paginated_response(AppealSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="appeals_create",
@@ -145,7 +158,7 @@ class AppealsView(APIView):
             **error_responses(
                 **AUTH_ERRORS,
                 **{
-                    "400": "invalid",
+                    "400": "invalid (also: no action_id and no suspension to appeal)",
                     "404": "action_not_found: no such action against you",
                     "409": "already_appealed, appeal_window_closed",
                 },
@@ -155,13 +168,14 @@ class AppealsView(APIView):
     def post(self, request: Request) -> Response:
         """Appeal an action taken against you (its id is in the `moderation` notification): once per
         action, within its window. A suspended account, which cannot sign in, sends its `username` and
-        `password` with the appeal instead of a token."""
+        `password` with the appeal instead of a token, and may leave `action_id` out to appeal the
+        suspension."""
         data = self.AppealInput(data=request.data)
         data.is_valid(raise_exception=True)
         appellant = self._appellant(request, data.validated_data)
         appeal = services.appeal_create(
             appellant=appellant,
-            enforcement_id=data.validated_data["action_id"],
+            enforcement_id=data.validated_data.get("action_id"),
             text=data.validated_data["text"],
         )
         return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)

@@ -17,7 +17,7 @@ from feed.models import Comment, Video
 from feed.selectors import comment_get, video_get_visible
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import user_get_visible
-from sora_social.core.errors import NotFound
+from sora_social.core.errors import InvalidInput, NotFound
 from sora_social.core.ids import parse_id
 from sora_social.moderation.models import (
     Appeal,
@@ -187,12 +187,24 @@ def subject_record(*, user: User | None) -> dict[str, Any]:
     }
 
 
-def enforcement_for_appeal(*, user: User, enforcement_id: Any) -> Enforcement:
-    """An action against ``user`` (404 for any other, so ids of others' actions reveal nothing)."""
+def enforcement_for_appeal(*, user: User, enforcement_id: Any | None) -> Enforcement:
+    """An action against ``user`` (404 for any other, so ids of others' actions reveal nothing); with no
+    id, the suspension ``user`` is under (400 when there is none)."""
+    if enforcement_id is None:
+        enforcement = active_periods(user=user, kind=Enforcement.Kind.SUSPEND).order_by("-id").first()
+        if enforcement is None:
+            raise InvalidInput(
+                "Say which action you appeal.", fields={"action_id": ["This field is required."]}
+            )
+        return enforcement
     enforcement = Enforcement.objects.filter(pk=parse_id(enforcement_id) or -1, subject=user).first()
     if enforcement is None:
         raise NotFound("There is no such action against you.", code="action_not_found")
     return enforcement
+
+
+def appeals_of(*, user: User) -> QuerySet[Appeal]:
+    return Appeal.objects.filter(appellant=user)
 
 
 def appeals_list(*, status: str | None) -> QuerySet[Appeal]:

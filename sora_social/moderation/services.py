@@ -553,9 +553,9 @@ def _notify_reporters(item: ReviewItem, *, upheld: bool) -> None:
 
 
 @transaction.atomic
-def appeal_create(*, appellant: User, enforcement_id: Any, text: str) -> Appeal:
-    """Appeal an action against you: once per action (409 ``already_appealed``), within its window (409
-    ``appeal_window_closed``)."""
+def appeal_create(*, appellant: User, enforcement_id: Any | None, text: str) -> Appeal:
+    """Appeal an action against you (no id: your current suspension): once per action (409
+    ``already_appealed``), within its window (409 ``appeal_window_closed``)."""
     text = text.strip()
     if not text:
         raise InvalidInput(

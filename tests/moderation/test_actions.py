@@ -135,6 +135,11 @@ def test_suspend_shuts_the_account_and_hides_its_content(
         "/api/v1/appeals/", {"action_id": action["id"], "text": "x", "username": "bob", "password": "nope"}
     )
     assert wrong.status_code == 401
+    # Without the action's id (the notification cannot be read while suspended), it is the suspension.
+    again = anon.post(
+        "/api/v1/appeals/", {"text": "Hacked!", "username": "bob", "password": "correct-horse-battery-staple"}
+    )
+    assert again.status_code == 409 and again.json()["code"] == "already_appealed"
     decided = as_mod2.post(
         f"/api/v1/moderation/appeals/{appeal.json()['id']}/resolve/",
         {"decision": "overturned", "note": "hacked"},

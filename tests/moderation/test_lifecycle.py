@@ -66,6 +66,11 @@ def test_report_to_overturned_appeal(
     )
     assert appeal.status_code == 201, appeal.content
     appeal_id = appeal.json()["id"]
+    [mine] = as_bob.get("/api/v1/appeals/").json()["results"]
+    assert mine["id"] == appeal_id and mine["status"] == "pending" and mine["action_id"] == action["id"]
+    assert as_carol.get("/api/v1/appeals/").json()["results"] == []
+    unnamed = as_carol.post("/api/v1/appeals/", {"text": "me too"})
+    assert unnamed.status_code == 400 and "action_id" in unnamed.json()["fields"]
     [pending] = as_mod2.get("/api/v1/moderation/appeals/").json()["results"]
     assert pending["id"] == appeal_id and pending["appellant"] == "bob" and pending["acted_by"] == "mod_one"
 
@@ -87,6 +92,7 @@ def test_report_to_overturned_appeal(
     video.refresh_from_db()
     assert video.status == Video.Status.PUBLISHED and video.removal_reason == ""
     assert any(n["data"].get("decision") == "overturned" for n in notifications(as_bob))
+    assert as_bob.get("/api/v1/appeals/").json()["results"][0]["status"] == "overturned"
 
     steps = [entry["action"] for entry in reversed(audit(as_mod2, target_type="video", target_id=video.pk))]
     assert steps == ["report", "claim", "remove_content", "appeal", "appeal_overturned"]
