@@ -11,10 +11,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from sora_social.accounts.admin import (
     ModeratorsMayView,
@@ -25,7 +24,7 @@ from sora_social.accounts.admin import (
 )
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import user_is_moderator
-from sora_social.moderation import services
+from sora_social.moderation import selectors, services
 from sora_social.moderation.models import Appeal, AuditEntry, Enforcement, Flag, Report, ReviewItem
 
 
@@ -82,15 +81,7 @@ class ClaimFilter(admin.SimpleListFilter):
         return [("mine", "Claimed by me"), ("free", "Not claimed"), ("others", "Claimed by others")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[ReviewItem]) -> QuerySet[ReviewItem]:
-        held = Q(claimed_by__isnull=False, claimed_until__gt=timezone.now())
-        me = request.user.pk
-        if self.value() == "mine":
-            return queryset.filter(held, claimed_by_id=me)
-        if self.value() == "free":
-            return queryset.exclude(held)
-        if self.value() == "others":
-            return queryset.filter(held).exclude(claimed_by_id=me)
-        return queryset
+        return selectors.by_claim(queryset, viewer_id=admin_user(request).pk, claim=self.value())
 
 
 class ReportInline(ShownOnlyInline):

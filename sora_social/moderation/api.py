@@ -374,6 +374,9 @@ class QueueView(APIView):
             OpenApiParameter(
                 "reason", str, description="Only items with this report reason or flag kind.", enum=None
             ),
+            OpenApiParameter(
+                "claim", str, enum=list(selectors.CLAIM_FILTERS), description="Nobody's, yours or others'."
+            ),
             OpenApiParameter("cursor", str),
             OpenApiParameter("limit", int),
         ],
@@ -391,8 +394,10 @@ class QueueView(APIView):
         (priority, id) key: an item whose priority rises past it shows on an earlier page."""
         reasons = list(Report.Reason.values) + list(Flag.Kind.values)
         items = selectors.review_queue(
+            viewer=request_user(request),
             target_type=_choice(request.query_params.get("target_type"), TargetType.values, "target_type"),
             reason=_choice(request.query_params.get("reason"), reasons, "reason"),
+            claim=_choice(request.query_params.get("claim"), list(selectors.CLAIM_FILTERS), "claim"),
         )
         limit = parse_limit(request)
         cursor = request.query_params.get("cursor")

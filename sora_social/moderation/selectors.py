@@ -147,9 +147,27 @@ def _items() -> QuerySet[ReviewItem]:
     )
 
 
-def review_queue(*, target_type: str | None = None, reason: str | None = None) -> QuerySet[ReviewItem]:
-    """Open items, gravest first (``-priority``, then newest); the view pages them by that key."""
-    items = _items().filter(status=ReviewItem.Status.OPEN)
+CLAIM_FILTERS = ("free", "mine", "others")
+
+
+def by_claim(items: QuerySet[ReviewItem], *, viewer_id: int, claim: str | None) -> QuerySet[ReviewItem]:
+    """Items nobody holds now (``free``), that the viewer holds (``mine``), or that others hold."""
+    held = Q(claimed_by__isnull=False, claimed_until__gt=timezone.now())
+    if claim == "free":
+        return items.exclude(held)
+    if claim == "mine":
+        return items.filter(held, claimed_by_id=viewer_id)
+    if claim == "others":
+        return items.filter(held).exclude(claimed_by_id=viewer_id)
+    return items
+
+
+def review_queue(
+    *, viewer: User, target_type: str | None = None, reason: str | None = None, claim: str | None = None
+) -> QuerySet[ReviewItem]:
+    """Open items, gravest first (``-priority``, then newest); the view pages them by that key. ``claim``:
+    only those nobody holds (``free``), that ``viewer`` holds (``mine``) or that others hold (``others``)."""
+    items = by_claim(_items().filter(status=ReviewItem.Status.OPEN), viewer_id=viewer.pk, claim=claim)
     if target_type:
         items = items.filter(target_type=target_type)
     if reason:

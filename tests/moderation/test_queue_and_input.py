@@ -303,6 +303,11 @@ def test_one_moderator_at_a_time(bob, as_carol, mod, mod2, as_mod, as_mod2, make
     assert_error(as_mod2.post(release_url), 409, "already_claimed")
     item_row = ReviewItem.objects.get(pk=item["id"])
     assert (item_row.status, item_row.claimed_by_id) == ("open", mod.pk)
+    # Each moderator can narrow the queue to what is theirs, others' or nobody's.
+    assert [i["id"] for i in queue(as_mod, claim="mine")] == [item["id"]]
+    assert [i["id"] for i in queue(as_mod2, claim="others")] == [item["id"]]
+    assert queue(as_mod2, claim="mine") == [] and queue(as_mod, claim="free") == []
+    assert_error(as_mod.get("/api/v1/moderation/queue/", {"claim": "yours"}), 400, "invalid")
 
     # The claim runs out: the other moderator may take it.
     ReviewItem.objects.filter(pk=item["id"]).update(claimed_until=timezone.now() - timedelta(seconds=1))
