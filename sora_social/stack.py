@@ -93,6 +93,7 @@ class Stack:
             ("seed_demo",),
             ("seed_demo_videos",),
             ("seed_demo_cameos",),
+            ("seed_demo_reports",),
         )
         for step in steps:
             child = self.spawn(f"manage.py {step[0]}", "manage.py", *step)
