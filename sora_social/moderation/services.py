@@ -504,11 +504,29 @@ ACTION_WORDS: dict[str, str] = {
 }
 
 
+# How a reason reads to the person an action is against.
+REASON_WORDS: dict[str, str] = {
+    Reason.SPAM: "spam",
+    Reason.HARASSMENT: "harassment",
+    Reason.LIKENESS_MISUSE: "misusing someone's likeness",
+    Reason.SEXUAL: "sexual content",
+    Reason.VIOLENCE: "violent content",
+    Reason.MINOR_SAFETY: "endangering minors",
+    Reason.OTHER: "breaking our community guidelines",
+    Flag.Kind.TERM_MATCH: "words our community guidelines do not allow",
+    Flag.Kind.PROMPT_REFUSED: "asking for videos we do not make",
+    Flag.Kind.PROMPT_NEAR_MISS: "asking for videos we do not make",
+    Flag.Kind.CAMEO_IN_REVIEW: "a likeness that could not be verified as yours",
+    Flag.Kind.CAMEO_OWNER_REPORT: "using someone's cameo against their wishes",
+}
+
+
 def _notify_subject(enforcement: Enforcement, target: Target) -> None:
     subject = enforcement.subject
     if subject is None:
         return
     what = {"user": "profile"}.get(target.type, target.type)
+    because = REASON_WORDS.get(enforcement.reason, REASON_WORDS[Reason.OTHER])
     notification_create(
         recipient=subject,
         kind=Notification.Kind.MODERATION,
@@ -522,9 +540,8 @@ def _notify_subject(enforcement: Enforcement, target: Target) -> None:
             "target_id": str(enforcement.target_id),
             "ends_at": enforcement.ends_at.isoformat() if enforcement.ends_at else None,
             "appeal_until": enforcement.appeal_until.isoformat(),
-            "message": ACTION_WORDS[enforcement.kind].format(what=what)
-            + f" ({enforcement.reason or 'community guidelines'}). You can appeal until "
-            + f"{enforcement.appeal_until:%Y-%m-%d}.",
+            "message": f"{ACTION_WORDS[enforcement.kind].format(what=what)} for {because}. "
+            f"You can appeal until {enforcement.appeal_until:%Y-%m-%d}.",
         },
     )
 

@@ -54,7 +54,9 @@ def test_warn_leaves_a_strike_and_a_notification_and_nothing_else(bob, as_bob, a
     assert action["kind"] == "warn" and action["ends_at"] is None
     assert as_carol.get(f"/api/v1/videos/{video.pk}/").status_code == 200
     [told] = [n for n in notifications(as_bob) if n["kind"] == "moderation"]
-    assert told["data"]["action"] == "warn" and "appeal" in told["data"]["message"]
+    assert told["data"]["action"] == "warn" and told["data"]["reason"] == "harassment"
+    assert told["data"]["message"].startswith("You received a warning about your video for harassment. ")
+    assert "You can appeal until" in told["data"]["message"]
     item = as_mod.get(f"/api/v1/moderation/items/{item_id_of(video)}/").json()
     assert item["subject_record"]["strikes"] == 1
 
