@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from feed.services import comment_create
@@ -577,3 +578,26 @@ def test_the_database_refuses_changes_to_audit_entries(bob, carol, as_carol, as_
             cursor.execute(sql, [entry.pk])
     entry = AuditEntry.objects.get(pk=entry.pk)
     assert (entry.note, entry.actor_username, entry.actor_id) == ("", "carol", carol.pk)
+
+
+def test_a_queue_page_of_20_costs_what_a_page_of_4_costs(
+    as_mod, make_user, make_video, make_cameo, client_for
+):
+    author = make_user("prolific")
+    reporters = [client_for(make_user(f"watcher{i}")) for i in range(2)]
+    for i in range(7):
+        video = make_video(author)
+        comment = comment_create(video=video, author=author, text=f"comment {i}")
+        cameo = make_cameo(author, audience="everyone")
+        for target_type, target_id in (("video", video.pk), ("comment", comment.pk), ("cameo", cameo.pk)):
+            for reporter in reporters:
+                assert report(reporter, target_type, target_id, "spam").status_code == 201
+
+    def queries(limit):
+        with CaptureQueriesContext(connection) as captured:
+            response = as_mod.get("/api/v1/moderation/queue/", {"limit": limit})
+        assert response.status_code == 200 and len(response.json()["results"]) == limit
+        return len(captured)
+
+    queries(4)
+    assert queries(4) == queries(20)
