@@ -81,7 +81,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ModeratorsMayView:
-    """Moderators (staff, or the ``moderators`` group with admin access) see these pages without model
+    """Moderators (the ``moderators`` group with admin access, and superusers) see these pages without model
     permissions; changes go through the services, never through the forms."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -131,7 +131,8 @@ def auth_token_find(*, key: str) -> AuthToken | None:
 
 
 def user_is_moderator(user: User | AnonymousUser) -> bool:
-    """Moderators are the ``moderators`` group; staff and superusers may do all that they do."""
+    """Moderators are the ``moderators`` group; superusers may do all that they do. Staff status alone (admin
+    access for other work) does not make a moderator."""
     if not isinstance(user, User) or not user.is_active:
         return False
-    return user.is_staff or user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()
+    return user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()

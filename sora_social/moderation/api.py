@@ -1,5 +1,5 @@
 """Moderation over HTTP: reports and appeals from everyone, the queue, actions, appeals and the audit log
-for moderators (the ``moderators`` group, staff and superusers; 403 ``not_moderator`` for anyone else)."""
+for moderators (the ``moderators`` group and superusers; 403 ``not_moderator`` for anyone else)."""
 
 from __future__ import annotations
 

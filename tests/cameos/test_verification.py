@@ -138,6 +138,9 @@ def test_a_moderator_may_reject(as_alice, alice, selfie, make_user, inconclusive
     staff = make_user("staffer")
     staff.is_staff = True
     staff.save(update_fields=["is_staff"])
+    with pytest.raises(Forbidden):  # admin access alone does not make a moderator
+        cameo_review_decide(cameo=selfie, moderator=staff, approve=False)
+    staff.groups.add(Group.objects.get_or_create(name="moderators")[0])
     cameo_review_decide(cameo=selfie, moderator=staff, approve=False)
     assert status_of(selfie) == "rejected"
     assert_error(as_alice.post(cameo_url(selfie, "verification/challenge")), 409, "not_pending_verification")

@@ -122,6 +122,10 @@ def test_a_staff_superuser_may_read_the_queue(make_user, client_for, carol, as_c
     response = client_for(chief).get("/api/v1/moderation/queue/")
     assert response.status_code == 200, response.content
     assert [i["target"]["id"] for i in response.json()["results"]] == [str(video.pk)]
+    # Staff status alone (admin access for other work) is not moderation.
+    staff = make_user("operator")
+    User.objects.filter(pk=staff.pk).update(is_staff=True)
+    assert_error(client_for(staff).get("/api/v1/moderation/queue/"), 403, "not_moderator")
 
 
 # 2. Aggregation -------------------------------------------------------------------------------------------
