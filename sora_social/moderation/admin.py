@@ -14,6 +14,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
 from sora_social.accounts.admin import (
     ModeratorsMayView,
@@ -135,11 +136,36 @@ class ReviewItemAdmin(ModerateMixin, ModeratorsMayView, ReadOnlyAdmin):
         "created_at",
     )
     list_filter = ("status", ClaimFilter, "target_type", "top_reason", "resolution")
-    search_fields = ("target_label", "subject_username", "reports__reporter__username", "=target_id")
+    search_fields = ("target_label", "subject_username", "reports__reporter_username", "=target_id")
     list_select_related = ("claimed_by",)
+    readonly_fields = ("target_now",)
     ordering = ("-priority", "-id")
     inlines = (ReportInline, FlagInline, EnforcementInline)
     actions = ("claim", "release", "dismiss", "remove_content", "warn", "restrict", "suspend")
+
+    @admin.display(description="The target now")
+    def target_now(self, item: ReviewItem) -> str:
+        target = selectors.target_load(target_type=item.target_type, target_id=item.target_id)
+        if target is None:
+            return "Gone: its record was deleted."
+        obj = target.obj
+        rows: list[tuple[str, str]] = []
+        if target.type == "video":
+            rows = [("status", obj.status), ("caption", obj.caption), ("prompt", obj.prompt)]
+        elif target.type == "comment":
+            rows = [("text", obj.text), ("removed", "yes" if obj.removed_at else "no")]
+        elif target.type == "cameo":
+            rows = [("handle", f"@{obj.handle}"), ("status", obj.status), ("preferences", obj.preferences)]
+        else:
+            rows = [
+                ("name", obj.display_name),
+                ("bio", obj.bio),
+                ("active", "yes" if obj.is_active else "no"),
+            ]
+        html = format_html_join("", "<div><b>{}</b>: {}</div>", rows)
+        if target.type == "video" and obj.video_file.name:
+            html += format_html('<div><a href="{}">Watch the video</a></div>', obj.video_file.url)
+        return html
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ReviewItem], search_term: str

@@ -155,6 +155,8 @@ def test_a_moderator_opens_an_item_with_its_reports_and_flags(mod, queue_items):
     assert response.status_code == 200
     page = response.content.decode()
     assert "free crypto at sunset over the harbour" in page
+    # The target as it is now, with a link to watch it.
+    assert "<b>status</b>: published" in page and "Watch the video" in page
     inlines = {
         formset.opts.model._meta.model_name: formset for formset in response.context["inline_admin_formsets"]
     }
