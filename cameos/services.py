@@ -41,7 +41,7 @@ from sora_social.core.errors import (
 )
 from sora_social.core.ids import parse_id
 from sora_social.core.images import normalize_image
-from sora_social.core.safety import CAMEO_IN_REVIEW, Signal, raise_signal
+from sora_social.core.safety import CAMEO_IN_REVIEW, CAMEO_REVIEWED, Signal, raise_signal
 from sora_social.core.storage import delete_files
 
 MIN_REFERENCE_IMAGES = 1
@@ -655,6 +655,18 @@ def cameo_review_decide(*, cameo: Cameo, moderator: User, approve: bool, note: s
         actor=moderator,
         subject=cameo.owner,
         details={"decision": "approved" if approve else "rejected", "note": note},
+    )
+    raise_signal(
+        Signal(
+            kind=CAMEO_REVIEWED,
+            target_type="cameo",
+            target_id=cameo.pk,
+            details={
+                "decision": "approved" if approve else "rejected",
+                "moderator_id": moderator.pk,
+                "note": note,
+            },
+        )
     )
     transaction.on_commit(lambda: delete_files([recording]))
     return cameo

@@ -1,10 +1,10 @@
 """Safety signals: what the layers below moderation tell it, without importing it.
 
 Moderation sits above every other app, so the apps below cannot call it. They raise a ``Signal`` here
-instead (a prompt refused or nearly refused, a cameo left for review, text posted in a caption or a
-comment) and moderation, which registers its listener when it starts, turns the signals that matter into
-flags on its review items. A signal is raised inside the caller's transaction, so a flag is kept exactly
-when what it is about is kept.
+instead (a prompt refused or nearly refused, a cameo left for review and its review decided, text posted
+in a caption or a comment) and moderation, which registers its listener when it starts, turns the signals
+that matter into flags on its review items. A signal is raised inside the caller's transaction, so a flag
+is kept exactly when what it is about is kept.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 PROMPT_REFUSED = "prompt_refused"
 PROMPT_NEAR_MISS = "prompt_near_miss"
 CAMEO_IN_REVIEW = "cameo_in_review"
+CAMEO_REVIEWED = "cameo_reviewed"
 TEXT_POSTED = "text_posted"
 
 

@@ -43,7 +43,14 @@ from sora_social.accounts.services import (
     user_reactivate,
 )
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
-from sora_social.core.safety import CAMEO_IN_REVIEW, PROMPT_NEAR_MISS, PROMPT_REFUSED, TEXT_POSTED, Signal
+from sora_social.core.safety import (
+    CAMEO_IN_REVIEW,
+    CAMEO_REVIEWED,
+    PROMPT_NEAR_MISS,
+    PROMPT_REFUSED,
+    TEXT_POSTED,
+    Signal,
+)
 from sora_social.core.storage import delete_files
 from sora_social.moderation import selectors
 from sora_social.moderation.models import (
@@ -256,7 +263,11 @@ def terms() -> tuple[str, ...]:
 
 def flag_from_signal(signal: Signal) -> None:
     """The listener of ``core.safety``: refused and nearly refused prompts and cameos left for review
-    become flags; posted text does when it contains a term of ``MODERATION_TERMS``."""
+    become flags; posted text does when it contains a term of ``MODERATION_TERMS``. A cameo review decided
+    elsewhere (the cameos admin) closes the item that only waited for it."""
+    if signal.kind == CAMEO_REVIEWED:
+        _close_cameo_review(signal)
+        return
     kind = SIGNAL_FLAGS.get(signal.kind)
     details = dict(signal.details)
     if signal.kind == TEXT_POSTED:
@@ -273,6 +284,42 @@ def flag_from_signal(signal: Signal) -> None:
         item = _open_item(target)
         _flag(item, kind, text=signal.text, details=details)
         _reprioritize(item)
+
+
+def _close_cameo_review(signal: Signal) -> None:
+    item = (
+        ReviewItem.objects.select_for_update()
+        .filter(target_type=TargetType.CAMEO, target_id=signal.target_id, status=ReviewItem.Status.OPEN)
+        .first()
+    )
+    if (
+        item is None
+        or item.report_count
+        or set(item.flags.values_list("kind", flat=True)) != {Flag.Kind.CAMEO_IN_REVIEW}
+    ):
+        return
+    moderator = User.objects.filter(pk=int(signal.details.get("moderator_id") or 0)).first()
+    item.status, item.resolved_by, item.resolved_at = ReviewItem.Status.RESOLVED, moderator, timezone.now()
+    item.resolution = DISMISS if signal.details.get("decision") == "approved" else Kind.REMOVE_CONTENT
+    item.claimed_by, item.claimed_until = None, None
+    item.save(
+        update_fields=[
+            "status",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+            "claimed_by",
+            "claimed_until",
+            "updated_at",
+        ]
+    )
+    _item_audit(
+        item.resolution,
+        item,
+        moderator,
+        after={"cameo_review": signal.details.get("decision")},
+        note=str(signal.details.get("note", "")),
+    )
 
 
 # Claims --------------------------------------------------------------------------------------------------
@@ -439,12 +486,6 @@ def item_resolve(
     before = _state_of(target)
     enforcement = None
     if action == DISMISS:
-        if (
-            target is not None
-            and target.type == TargetType.CAMEO
-            and target.obj.status == Cameo.Status.IN_REVIEW
-        ):
-            cameo_review_decide(cameo=target.obj, moderator=moderator, approve=True, note=note)
         outcome = Report.Outcome.DISMISSED
     else:
         if target is None:
@@ -466,6 +507,9 @@ def item_resolve(
             "updated_at",
         ]
     )
+    if action == DISMISS and target is not None and _in_review(target):
+        # After the item is closed, so that the review's own signal finds nothing left to close.
+        cameo_review_decide(cameo=target.obj, moderator=moderator, approve=True, note=note)
     after = _state_of(selectors.target_load(target_type=item.target_type, target_id=item.target_id))
     if enforcement is not None:
         after.update({"ends_at": enforcement.ends_at, "appeal_until": enforcement.appeal_until})
@@ -474,6 +518,10 @@ def item_resolve(
         _notify_subject(enforcement, target)
     _notify_reporters(item, upheld=enforcement is not None)
     return enforcement
+
+
+def _in_review(target: Target) -> bool:
+    return target.type == TargetType.CAMEO and target.obj.status == Cameo.Status.IN_REVIEW
 
 
 def _state_of(target: Target | None) -> dict[str, Any]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from cameos import likeness
+from cameos.services import cameo_review_decide
 from feed.services import comment_create
 from tests.cameos.recordings import recording_of
 from tests.cameos.test_verification import challenge, verify
-from tests.moderation.conftest import item_for, queue, report, resolve
+from tests.moderation.conftest import audit, item_for, queue, report, resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,28 @@ def test_a_cameo_left_in_review_is_flagged_and_dismissing_approves_it(
     assert item["target"]["preview"]["status"] == "in_review"
     assert resolve(as_mod, item["id"], "dismiss").status_code == 200
     assert as_alice.get(f"/api/v1/cameos/{cameo.pk}/").json()["status"] == "active"
+
+
+def test_a_cameo_review_decided_elsewhere_closes_its_item(
+    alice, as_alice, mod, as_mod, make_cameo, monkeypatch
+):
+    monkeypatch.setattr(likeness, "PASS_THRESHOLD", 2.0)
+    monkeypatch.setattr(likeness, "FAIL_THRESHOLD", -1.0)
+    cameo = make_cameo(alice, kind="self", audience="everyone", seed=0, images=3)
+    verify(as_alice, cameo, challenge(as_alice, cameo)["challenge_id"], recording_of(0))
+    item = item_for(as_mod, "cameo", cameo.pk)
+    cameo_review_decide(cameo=cameo, moderator=mod, approve=False, note="not the same person")
+    assert queue(as_mod) == []
+    closed = as_mod.get(f"/api/v1/moderation/items/{item['id']}/").json()
+    assert (closed["status"], closed["resolution"], closed["resolved_by"]) == (
+        "resolved",
+        "remove_content",
+        "mod_one",
+    )
+    [entry] = [
+        e for e in audit(as_mod, target_type="cameo", target_id=cameo.pk) if e["action"] == "remove_content"
+    ]
+    assert entry["actor"] == "mod_one" and entry["note"] == "not the same person"
 
 
 def test_a_video_reported_by_its_cameos_owner_comes_first(
