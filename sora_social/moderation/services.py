@@ -286,6 +286,23 @@ def flag_from_signal(signal: Signal) -> None:
         _reprioritize(item)
 
 
+def _close(item: ReviewItem, resolution: str, moderator: User | None) -> None:
+    item.status, item.resolution = ReviewItem.Status.RESOLVED, resolution
+    item.resolved_by, item.resolved_at = moderator, timezone.now()
+    item.claimed_by, item.claimed_until = None, None
+    item.save(
+        update_fields=[
+            "status",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+            "claimed_by",
+            "claimed_until",
+            "updated_at",
+        ]
+    )
+
+
 def _close_cameo_review(signal: Signal) -> None:
     item = (
         ReviewItem.objects.select_for_update()
@@ -299,20 +316,8 @@ def _close_cameo_review(signal: Signal) -> None:
     ):
         return
     moderator = User.objects.filter(pk=int(signal.details.get("moderator_id") or 0)).first()
-    item.status, item.resolved_by, item.resolved_at = ReviewItem.Status.RESOLVED, moderator, timezone.now()
-    item.resolution = DISMISS if signal.details.get("decision") == "approved" else Kind.REMOVE_CONTENT
-    item.claimed_by, item.claimed_until = None, None
-    item.save(
-        update_fields=[
-            "status",
-            "resolution",
-            "resolved_by",
-            "resolved_at",
-            "claimed_by",
-            "claimed_until",
-            "updated_at",
-        ]
-    )
+    approved = signal.details.get("decision") == "approved"
+    _close(item, DISMISS if approved else Kind.REMOVE_CONTENT, moderator)
     _item_audit(
         item.resolution,
         item,
@@ -493,20 +498,7 @@ def item_resolve(
         enforcement = _enforce(action, item, target, moderator, note, duration_hours)
         outcome = Report.Outcome.UPHELD
     item.reports.update(outcome=outcome)
-    item.status, item.resolution = ReviewItem.Status.RESOLVED, action
-    item.resolved_by, item.resolved_at = moderator, timezone.now()
-    item.claimed_by, item.claimed_until = None, None
-    item.save(
-        update_fields=[
-            "status",
-            "resolution",
-            "resolved_by",
-            "resolved_at",
-            "claimed_by",
-            "claimed_until",
-            "updated_at",
-        ]
-    )
+    _close(item, action, moderator)
     if action == DISMISS and target is not None and _in_review(target):
         # After the item is closed, so that the review's own signal finds nothing left to close.
         cameo_review_decide(cameo=target.obj, moderator=moderator, approve=True, note=note)
