@@ -208,6 +208,21 @@ def unknown_path(request: HttpRequest, path: str = "") -> HttpResponse:
     return json_error(404, "not_found", f"There is nothing at {request.path}.{hint}")
 
 
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string is a 400 before any view sees it: no database takes
+    it in a string, and no name or id of ours contains one. (Bodies go through serializers, which refuse it
+    field by field.)"""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.GET.lists()
+        if "\x00" in request.path or any("\x00" in "".join([key, *values]) for key, values in query):
+            return json_error(400, "invalid", "The address contains a NUL character.")
+        return self.get_response(request)
+
+
 class JsonExceptionMiddleware:
     """Renders exceptions that escape a view as JSON, also with DEBUG on (Django would answer in HTML)."""
 

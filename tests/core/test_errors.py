@@ -17,6 +17,21 @@ def test_missing_trailing_slash_says_so(anon):
     assert "slash" in body["detail"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cameos/available/?q=%00",
+        "/api/v1/cameos/available/?q=ok&q=a%00b",
+        "/api/v1/moderation/audit/?actor=%00",
+        "/api/v1/users/a%00b/",
+        "/api/v1/videos/1%00/",
+    ],
+)
+def test_a_nul_character_in_the_address_is_a_400(as_alice, path):
+    # PostgreSQL refuses NUL in any string, so this would otherwise be a 500 wherever it reaches a query.
+    assert_error(as_alice.get(path), 400, "invalid")
+
+
 def test_wrong_method_is_a_json_405(as_alice):
     assert_error(as_alice.put("/api/v1/me/", {}, format="json"), 405, "method_not_allowed")
 
