@@ -12,7 +12,6 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from feed import for_you, selectors, services
@@ -22,7 +21,7 @@ from sora_social.accounts.authentication import request_user
 from sora_social.accounts.selectors import user_get_visible
 from sora_social.core.api import AUTH_ERRORS, InputSerializer, error_responses
 from sora_social.core.errors import Conflict, InvalidInput
-from sora_social.core.pagination import decode_cursor, encode_cursor, parse_limit
+from sora_social.core.pagination import cursor_link, decode_cursor, encode_cursor, parse_limit
 
 VIDEO_NOT_FOUND = {"404": "video_not_found: no such video, or you may not see it."}
 LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
@@ -344,7 +343,7 @@ class FollowingFeedView(APIView):
         page, more = selectors.following_feed_page(viewer=user, before=before, limit=limit)
         next_url = None
         if more:
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(page[-1].pk))
+            next_url = cursor_link(request, encode_cursor(page[-1].pk))
         return Response({"results": videos_data(page, request), "next": next_url})
 
 
@@ -369,7 +368,7 @@ class ForYouFeedView(APIView):
     def get(self, request: Request) -> Response:
         user = request_user(request)
         videos, cursor = for_you.page(user, request.query_params.get("cursor") or None, parse_limit(request))
-        next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor) if cursor else None
+        next_url = cursor_link(request, cursor) if cursor else None
         return Response({"results": videos_data(videos, request), "next": next_url})
 
 

@@ -238,9 +238,14 @@ def video_take_down(*, video: Video, reason: str, purge: bool = True) -> Video:
     ``purge=False`` the files stay, so that the removal can be undone (``video_restore``), and whoever
     removed it purges them later."""
     video = Video.objects.select_for_update().get(pk=video.pk)
-    if video.status == Video.Status.REMOVED:
-        return video
     files = video_media_files(video)
+    if video.status == Video.Status.REMOVED:
+        if reason == Video.Removal.AUTHOR_DELETED and video.removal_reason == Video.Removal.MODERATION:
+            # The author deletes a video moderation took down: it is gone for good, appeal or not.
+            video.removal_reason = reason
+            video.save(update_fields=["removal_reason"])
+            transaction.on_commit(lambda: delete_files(files))
+        return video
     was_published = video.status == Video.Status.PUBLISHED
     video.status, video.removed_at, video.removal_reason = Video.Status.REMOVED, timezone.now(), reason
     video.save(update_fields=["status", "removed_at", "removal_reason"])

@@ -60,6 +60,11 @@ def decode_cursor(cursor: str) -> int:
     return int(text)
 
 
+def cursor_link(request: Request, cursor: str) -> str:
+    """This request's address with ``cursor`` in place of its own: a list's ``next`` link."""
+    return str(replace_query_param(request.build_absolute_uri(), "cursor", cursor))
+
+
 def query_int(request: Request, name: str, *, default: int, lowest: int, highest: int) -> int:
     """The whole-number query parameter ``name`` (``default`` when absent); 400 ``invalid`` naming it when
     it is not a whole number from ``lowest`` to ``highest``."""
@@ -117,8 +122,7 @@ class CursorPagination(BasePagination):
     def get_next_link(self) -> str | None:
         if self.next_key is None or self.request is None:
             return None
-        url = self.request.build_absolute_uri()
-        return replace_query_param(url, "cursor", encode_cursor(self.next_key))
+        return cursor_link(self.request, encode_cursor(self.next_key))
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response({"results": data, "next": self.get_next_link()})

@@ -3,6 +3,7 @@ for moderators (the ``moderators`` group and superusers; 403 ``not_moderator`` f
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -13,7 +14,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from sora_social.accounts.authentication import request_user
@@ -31,6 +31,7 @@ from sora_social.core.api import (
 from sora_social.core.errors import Forbidden, InvalidInput
 from sora_social.core.ids import parse_id
 from sora_social.core.pagination import (
+    cursor_link,
     decode_cursor,
     decode_token,
     encode_cursor,
@@ -294,9 +295,6 @@ def items_data(items: list[ReviewItem], request: Request) -> list[dict[str, Any]
     for item in items:
         target = targets.get((item.target_type, item.target_id))
         reports = list(item.reports.all())
-        reasons: dict[str, int] = {}
-        for report in reports:
-            reasons[report.reason] = reasons.get(report.reason, 0) + 1
         result.append(
             {
                 "id": str(item.pk),
@@ -311,7 +309,7 @@ def items_data(items: list[ReviewItem], request: Request) -> list[dict[str, Any]
                 "status": item.status,
                 "priority": item.priority,
                 "top_reason": item.top_reason,
-                "reasons": reasons,
+                "reasons": dict(Counter(report.reason for report in reports)),
                 "report_count": item.report_count,
                 "flag_count": item.flag_count,
                 "reports": [
@@ -409,7 +407,7 @@ class QueueView(APIView):
         if len(page) > limit:
             last = page[limit - 1]
             token = encode_token(f"{QUEUE_CURSOR}{last.priority}:{last.pk}")
-            next_url = _with_query(request, cursor=token)
+            next_url = cursor_link(request, token)
         return Response({"results": items_data(page[:limit], request), "next": next_url})
 
 
@@ -420,13 +418,6 @@ def _decode_queue_cursor(cursor: str) -> tuple[int, int]:
         return int(priority), int(item_id)
     except ValueError:
         raise invalid_cursor() from None
-
-
-def _with_query(request: Request, **values: str) -> str:
-    url = request.build_absolute_uri()
-    for name, value in values.items():
-        url = replace_query_param(url, name, value)
-    return url
 
 
 class ItemView(APIView):
@@ -681,9 +672,7 @@ class AuditView(APIView):
             target_id=target_id,
             actor=request.query_params.get("actor") or None,
         )
-        next_url = (
-            _with_query(request, cursor=encode_cursor(rows[limit - 1].id)) if len(rows) > limit else None
-        )
+        next_url = cursor_link(request, encode_cursor(rows[limit - 1].id)) if len(rows) > limit else None
         return Response(
             {
                 "results": [

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cameos.models import Cameo, ConsentRecord
@@ -136,8 +136,10 @@ def active_periods(*, user: User, kind: str) -> QuerySet[Enforcement]:
     )
 
 
-def publishing_restricted_until(*, user: User) -> Enforcement | None:
-    return active_periods(user=user, kind=Enforcement.Kind.RESTRICT).order_by("-ends_at").first()
+def restriction_in_force(*, user: User) -> Enforcement | None:
+    """The restriction on publishing that lasts longest, a permanent one first."""
+    longest = F("ends_at").desc(nulls_first=True)
+    return active_periods(user=user, kind=Enforcement.Kind.RESTRICT).order_by(longest).first()
 
 
 def _items() -> QuerySet[ReviewItem]:
@@ -185,11 +187,18 @@ def review_item_get(*, item_id: Any) -> ReviewItem:
 def subject_record(*, user: User | None) -> dict[str, Any]:
     """What a moderator needs to know about the person an item is against."""
     if user is None:
-        return {"strikes": 0, "restricted_until": None, "suspended": False, "past_actions": []}
-    restriction = publishing_restricted_until(user=user)
+        return {
+            "strikes": 0,
+            "restricted": False,
+            "restricted_until": None,
+            "suspended": False,
+            "past_actions": [],
+        }
+    restriction = restriction_in_force(user=user)
     past = Enforcement.objects.filter(subject=user).order_by("-id")[:10]
     return {
         "strikes": strikes_of(user=user).count(),
+        "restricted": restriction is not None,
         "restricted_until": restriction.ends_at if restriction else None,
         "suspended": not user.is_active,
         "past_actions": [

@@ -395,9 +395,8 @@ def _remove(target: Target, actor: User, note: str) -> tuple[dict[str, Any], lis
         video: Video = target.obj
         if video.status == Video.Status.REMOVED:
             raise Conflict("This video is already removed.", code="already_removed")
-        undo = {"status": video.status}
         video_take_down(video=video, reason=Video.Removal.MODERATION, purge=False)
-        return undo, video_media_files(video)
+        return {}, video_media_files(video)
     if target.type == TargetType.COMMENT:
         comment: Comment = target.obj
         if not comment_take_down(comment=comment):
@@ -449,7 +448,10 @@ def _enforce(
         hours = hours if hours is not None else _default_hours(kind, strikes)
         ends_at = None if hours is None else now + timedelta(hours=hours)
         if kind == Kind.SUSPEND:
-            undo = {"was_active": subject.is_active}
+            # Inactive only because of another suspension still counts as active: whichever ends last
+            # gives the account back. Inactive for any other reason, it stays so.
+            in_force = selectors.active_periods(user=subject, kind=Kind.SUSPEND).exists()
+            undo = {"was_active": subject.is_active or in_force}
             user_deactivate(user=subject)
     return Enforcement.objects.create(
         item=item,
@@ -475,8 +477,8 @@ def item_resolve(
     *, item: ReviewItem, moderator: User, action: str, note: str = "", duration_hours: int | None = None
 ) -> Enforcement | None:
     """Decide an item: ``dismiss`` or one of the enforcement actions; the enforcement, if any. An item
-    another moderator holds is 409 ``already_claimed``; an unclaimed one is taken on the way. A dismissed
-    cameo verification is approved; a removed one is taken down like any cameo."""
+    another moderator holds is 409 ``already_claimed``; an unclaimed one may be decided without a claim. A
+    dismissed cameo verification is approved; a removed one is taken down like any cameo."""
     if action not in ACTIONS:
         raise InvalidInput(
             f"Unknown action {action!r}.", fields={"action": [f"One of: {', '.join(ACTIONS)}."]}
@@ -690,24 +692,25 @@ def appeal_resolve(*, appeal: Appeal, moderator: User, decision: str, note: str 
 
 
 def _undo(enforcement: Enforcement, moderator: User, note: str) -> None:
-    now = timezone.now()
     if enforcement.kind == Kind.REMOVE_CONTENT:
         _restore(enforcement, moderator, note)
-    if enforcement.kind in (Kind.RESTRICT, Kind.SUSPEND) and enforcement.lifted_at is None:
-        enforcement.lifted_at = now
-        if enforcement.kind == Kind.SUSPEND:
-            _reactivate_unless_still_suspended(enforcement)
-    enforcement.overturned_at = now
-    enforcement.save(update_fields=["overturned_at", "lifted_at"])
+    _end_period(enforcement)
+    enforcement.overturned_at = timezone.now()
+    enforcement.save(update_fields=["overturned_at"])
 
 
-def _reactivate_unless_still_suspended(enforcement: Enforcement) -> None:
+def _end_period(enforcement: Enforcement) -> bool:
+    """End a restriction or suspension still in force (a suspension gives the account back unless another
+    one holds it); False when there is nothing to end."""
+    if enforcement.kind not in (Kind.RESTRICT, Kind.SUSPEND) or enforcement.lifted_at is not None:
+        return False
+    enforcement.lifted_at = timezone.now()
+    enforcement.save(update_fields=["lifted_at"])
     subject = enforcement.subject
-    if subject is None or not enforcement.undo.get("was_active", True):
-        return
-    others = selectors.active_periods(user=subject, kind=Kind.SUSPEND).exclude(pk=enforcement.pk)
-    if not others.exists():
+    gives_back = enforcement.kind == Kind.SUSPEND and enforcement.undo.get("was_active", True)
+    if gives_back and subject and not selectors.active_periods(user=subject, kind=Kind.SUSPEND).exists():
         user_reactivate(user=subject)
+    return True
 
 
 def _purge(enforcement: Enforcement) -> None:
@@ -750,12 +753,8 @@ def _each_locked(enforcements: QuerySet[Enforcement], step: Callable[[Enforcemen
 
 
 def _lift(enforcement: Enforcement) -> bool:
-    if enforcement.lifted_at is not None:
+    if not _end_period(enforcement):
         return False
-    enforcement.lifted_at = timezone.now()
-    enforcement.save(update_fields=["lifted_at"])
-    if enforcement.kind == Kind.SUSPEND:
-        _reactivate_unless_still_suspended(enforcement)
     _audit(
         AuditEntry.Action.LIFT,
         actor=None,
@@ -784,7 +783,7 @@ def _purge_unappealed(enforcement: Enforcement) -> bool:
 
 def publish_check(video: Video, actor: User) -> None:
     """Registered in ``feed.services.publish_checks``: a restricted account cannot publish."""
-    restriction = selectors.publishing_restricted_until(user=actor)
+    restriction = selectors.restriction_in_force(user=actor)
     if restriction is not None:
         until = f"until {restriction.ends_at:%Y-%m-%d %H:%M} UTC" if restriction.ends_at else "for now"
         raise Forbidden(f"Your account cannot publish videos {until}.", code="publishing_restricted")

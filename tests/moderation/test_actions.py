@@ -299,3 +299,91 @@ def test_each_action_on_feeds_sockets_and_sign_in(
     ]
     assert (str(draft.pk) in pushed) == next_video_reaches_followers
     assert (str(draft.pk) in following_ids(as_alice)) == next_video_reaches_followers
+
+
+def test_overlapping_suspensions_give_the_account_back_when_the_last_ends(
+    bob, as_carol, as_mod, anon, make_video
+):
+    videos = [make_video(bob) for _ in range(2)]
+    items = []
+    for video in videos:  # both reported before the first suspension hides bob's videos
+        report(as_carol, "video", video.pk)
+        items.append(item_for(as_mod, "video", video.pk))
+    first, second = (
+        resolve(as_mod, item["id"], "suspend", duration_hours=hours).json()["action"]
+        for item, hours in zip(items, (1, 5), strict=True)
+    )
+    credentials = {"username": "bob", "password": "correct-horse-battery-staple"}
+    Enforcement.objects.filter(pk=first["id"]).update(ends_at=timezone.now() - timedelta(seconds=1))
+    assert enforcements_expire() == 1
+    assert anon.post("/api/v1/auth/token/", credentials).status_code == 403
+    Enforcement.objects.filter(pk=second["id"]).update(ends_at=timezone.now() - timedelta(seconds=1))
+    assert enforcements_expire() == 1
+    assert anon.post("/api/v1/auth/token/", credentials).status_code == 200
+
+
+def test_a_permanent_restriction_outranks_a_timed_one(bob, as_bob, as_carol, as_mod, make_video, settings):
+    videos = [make_video(bob) for _ in range(2)]
+    settings.MODERATION_RESTRICT_HOURS = [None]  # "-" in the environment
+    act(as_carol, as_mod, "video", videos[0].pk, "restrict")
+    act(as_carol, as_mod, "video", videos[1].pk, "restrict", duration_hours=3)
+    refused = publish(as_bob, make_video(bob, publish=False))
+    assert refused.status_code == 403 and refused.json()["detail"].endswith("for now.")
+    record = as_mod.get(f"/api/v1/moderation/items/{item_id_of(videos[1])}/").json()["subject_record"]
+    assert record["restricted"] is True and record["restricted_until"] is None
+
+
+def test_no_one_acts_on_their_own_content_and_only_a_superuser_on_a_superuser(
+    as_carol, mod, as_mod, as_mod2, make_user, make_video
+):
+    own = make_video(mod)
+    report(as_carol, "video", own.pk)
+    item = item_for(as_mod, "video", own.pk)
+    refused = resolve(as_mod, item["id"], "warn")
+    assert refused.status_code == 403 and refused.json()["code"] == "own_content"
+    assert resolve(as_mod2, item["id"], "warn").status_code == 200
+
+    chief = make_user("chief")
+    chief.is_superuser = True
+    chief.save(update_fields=["is_superuser"])
+    theirs = make_video(chief)
+    report(as_carol, "video", theirs.pk)
+    item = item_for(as_mod, "video", theirs.pk)
+    refused = resolve(as_mod, item["id"], "suspend")
+    assert refused.status_code == 403 and refused.json()["code"] == "protected_account"
+    assert chief.__class__.objects.get(pk=chief.pk).is_active
+
+
+def test_a_target_already_gone_can_only_be_dismissed(bob, as_bob, as_carol, as_mod, make_video):
+    deleted, vanished = make_video(bob), make_video(bob)
+    for video in (deleted, vanished):
+        report(as_carol, "video", video.pk)
+    deleted_item, vanished_item = (
+        item_for(as_mod, "video", deleted.pk),
+        item_for(as_mod, "video", vanished.pk),
+    )
+    assert as_bob.delete(f"/api/v1/videos/{deleted.pk}/").status_code == 204
+    refused = resolve(as_mod, deleted_item["id"], "remove_content")
+    assert refused.status_code == 409 and refused.json()["code"] == "already_removed"
+    Video.objects.filter(pk=vanished.pk).delete()
+    refused = resolve(as_mod, vanished_item["id"], "warn")
+    assert refused.status_code == 409 and refused.json()["code"] == "target_gone"
+    assert resolve(as_mod, vanished_item["id"], "dismiss").status_code == 200
+
+
+def test_a_removed_video_its_author_deletes_stays_gone_whatever_the_appeal(
+    bob, as_bob, as_carol, as_mod, as_mod2, make_video
+):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    video = make_video(bob)
+    action = act(as_carol, as_mod, "video", video.pk, "remove_content")
+    path = Path(settings.MEDIA_ROOT, video.video_file.name)
+    assert path.exists()
+    assert as_bob.delete(f"/api/v1/videos/{video.pk}/").status_code == 204
+    assert not path.exists()
+    appeal_and_overturn(as_bob, as_mod2, action)
+    video.refresh_from_db()
+    assert video.status == Video.Status.REMOVED and video.removal_reason == "author_deleted"
