@@ -112,7 +112,23 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from generation.engine.config import ASPECT_RATIOS, CONFIGS, EngineConfig, get_config
-from generation.engine.world import CHARACTER_COLOURS, COLOURS, HELDOUT_PAIRS, WorldClip, classify, make_clip
+from generation.engine.world import (
+    CHARACTER_COLOURS,
+    CHARACTER_GREY_MARGIN,
+    CHARACTER_MIN_AREA,
+    COLOURS,
+    HELDOUT_PAIRS,
+    MAX_SLIDE,
+    MIN_AREA,
+    OBJECT_HALF,
+    TOLERANCE,
+    WorldClip,
+    centroid,
+    classify,
+    components,
+    make_clip,
+    object_components,
+)
 
 if TYPE_CHECKING:
     from generation.engine.pipeline import Engine
@@ -123,13 +139,10 @@ GROUP_OFFSET = 50_000  # the unseen group's seeds start this far after the seen 
 GROUPS: tuple[str, ...] = ("seen", "unseen")
 SPLIT_OF_GROUP: dict[str, str] = {"seen": "train", "unseen": "heldout"}
 
-MIN_AREA = 3.0  # world.detect's smallest blob (px)
-CHARACTER_MIN_AREA = 4.0  # world.detect_character's
 GRAVITY_TOLERANCE = 0.15
 FLOOR_SLACK = 1.5  # px
 FLOOR_EDGE_BIAS = 0.85  # px: the floor's bright top edge moves the midpoint crossing down by this much
-MAX_SLIDE = 1.2  # view heights per second: the fastest slide make_scene makes
-SMALLEST_OBJECT = 0.5 * (2 * 0.055) ** 2  # view heights²: the smallest triangle make_scene makes
+SMALLEST_OBJECT = 0.5 * (2 * OBJECT_HALF[0]) ** 2  # view heights²: the smallest triangle make_scene makes
 TRIANGLE_TAPER = 0.6
 BOX_CORNERS = 0.5
 BOX_FILL = 0.91
@@ -137,7 +150,6 @@ BOX_FILL = 0.91
 SIMULATOR = "simulator (ceiling)"
 FLOOR = "untrained (floor)"
 
-_OBJECT_NAMES: tuple[str, ...] = tuple(COLOURS)
 _TONES = len(CHARACTER_COLOURS)
 _TONE_RGB = np.array(list(CHARACTER_COLOURS.values()), dtype=np.float32)
 
@@ -236,47 +248,6 @@ class FrameDetections:
         return found[0] if found else None
 
 
-def components(classes: np.ndarray, min_area: float = MIN_AREA) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """8-connected components of equal non-negative values of ``classes`` (int [H, W]): ``(value, rows,
-    cols)`` for each one of at least ``min_area`` pixels, largest first."""
-    valid = classes >= 0
-    if not valid.any():
-        return []
-    h, w = classes.shape
-    big = h * w
-    labels = np.where(valid, np.arange(big).reshape(h, w), big)
-    padded_classes = np.pad(np.where(valid, classes, -2), 1, constant_values=-3)
-    links = []
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                same = padded_classes[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] == classes
-                links.append((dy, dx, same & valid))
-    while True:
-        padded = np.pad(labels, 1, constant_values=big)
-        low = labels.copy()
-        for dy, dx, same in links:
-            low = np.where(same, np.minimum(low, padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]), low)
-        flat = low.ravel()
-        inside = flat < big
-        for _ in range(4):  # pointer jumping: each label to its own label
-            flat[inside] = flat[flat[inside]]
-        if np.array_equal(low, labels):
-            break
-        labels = low
-    rows, cols = np.nonzero(valid)
-    roots, inverse, counts = np.unique(labels[rows, cols], return_inverse=True, return_counts=True)
-    order = np.argsort(inverse, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    found = []
-    for k in np.argsort(-counts, kind="stable"):
-        if counts[k] < min_area:
-            break
-        members = order[starts[k] : starts[k + 1]]
-        found.append((int(classes.flat[int(roots[k])]), rows[members], cols[members]))
-    return found
-
-
 def blob(rows: np.ndarray, cols: np.ndarray) -> Blob:
     """The measurements of a blob given by its pixels."""
     r0, r1, c0, c1 = int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
@@ -288,10 +259,11 @@ def blob(rows: np.ndarray, cols: np.ndarray) -> Blob:
     mask = np.zeros((height, width), dtype=bool)
     mask[rows - r0, cols - c0] = True
     c = max(1, min(height, width) // 5)
+    x, y, area = centroid(rows, cols)
     return Blob(
-        x=float(cols.mean() + 0.5),
-        y=float(rows.mean() + 0.5),
-        area=float(len(rows)),
+        x=x,
+        y=y,
+        area=area,
         box=(float(c0), float(r0), float(c1 + 1), float(r1 + 1)),
         fill=len(rows) / float(height * width),
         taper=taper,
@@ -352,7 +324,7 @@ def character_of(image: np.ndarray) -> tuple[Blob, np.ndarray] | None:
     """The largest blob of character tones in an image (``world.detect_character``'s rule, less the tone
     pixels touching an object colour's: a blurred red edge reads as rose) and its identity histogram, or
     None."""
-    tones = classify(image, grey_margin=2.0) - len(COLOURS)
+    tones = classify(image, grey_margin=CHARACTER_GREY_MARGIN) - len(COLOURS)
     objects = np.pad((tones < 0) & (tones >= -len(COLOURS)), 1)
     height, width = tones.shape
     near = np.zeros((height, width), dtype=bool)
@@ -365,7 +337,7 @@ def character_of(image: np.ndarray) -> tuple[Blob, np.ndarray] | None:
     _, rows, cols = found[0]
     tone = tones[rows, cols]
     distance = np.linalg.norm(image[rows, cols].astype(np.float32) - _TONE_RGB[tone], axis=1)
-    weights = np.clip(1.0 - distance / 110.0, 0.0, 1.0) ** 2
+    weights = np.clip(1.0 - distance / TOLERANCE, 0.0, 1.0) ** 2
     return blob(rows, cols), identity_histogram(rows, cols, tone, weights)
 
 
@@ -404,9 +376,10 @@ def _row_profile(frame: np.ndarray) -> np.ndarray:
 def analyse_frame(frame: np.ndarray) -> FrameDetections:
     """Everything ``measure`` detects in one uint8 [H, W, 3] frame."""
     classes = classify(frame)
-    blobs: dict[str, list[Blob]] = {}
-    for value, rows, cols in components(np.where(classes < len(COLOURS), classes, -1), MIN_AREA):
-        blobs.setdefault(_OBJECT_NAMES[value], []).append(blob(rows, cols))
+    blobs = {
+        colour: [blob(rows, cols) for rows, cols in parts]
+        for colour, parts in object_components(classes, MIN_AREA).items()
+    }
     character = character_of(frame)
     return FrameDetections(
         blobs=blobs,
