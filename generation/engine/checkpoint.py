@@ -15,7 +15,7 @@ import torch
 
 from generation.engine.config import EngineConfig, get_config
 from generation.engine.errors import CheckpointError
-from generation.engine.model import VideoDiT
+from generation.engine.model import VideoDiT, rename_legacy
 
 FORMAT = "sora_social.engine/1"
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -96,7 +96,7 @@ def load_checkpoint(
     model = VideoDiT(stored)
     expected = model.state_dict()
     try:
-        tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
+        tensors = rename_legacy({name: handle.get_tensor(name) for name in handle.keys()})  # noqa: SIM118
     except Exception as exc:
         raise CheckpointError(f"{path} is truncated or corrupt: {exc}") from None
     missing = sorted(set(expected) - set(tensors))

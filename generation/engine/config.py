@@ -1,8 +1,10 @@
 """Engine configurations: a registry of frozen dataclasses, one per model size.
 
-Every size works in pixel space (no autoencoder): a clip of ``T`` frames at the config's native frame size is
-cut into ``pt x ph x pw`` space-time cubes, and each cube is one token. Frame sizes differ per aspect ratio,
-and 3D rotary positions make every size, duration and aspect ratio run on the same weights.
+A clip of ``T`` frames at the config's native frame size is either cut straight into ``pt x ph x pw`` pixel
+cubes (``latent_channels = 0``), or first compressed by the config's video autoencoder (``codec``: groups of
+``st`` frames, ``ss x ss`` pixels become one ``latent_channels``-vector) and the latent grid is cut into
+patches. Each patch is one token. Frame sizes differ per aspect ratio, and 3D rotary positions make every
+size, duration and aspect ratio run on the same weights.
 
 - ``tiny``: the CPU test model, under 1M parameters.
 - ``demo``: the model a 2-core CPU box serves (``make run``): a 4-second clip in seconds.
@@ -46,6 +48,13 @@ class EngineConfig:
     # velocity, v = (x_t - x0_hat) / t (as in "Back to Basics", Li & He 2025). Wide configs predict the
     # velocity directly.
     prediction: str = "velocity"  # or "data"
+    # A learned video autoencoder in front of the transformer (0: none, the model works on pixels). The
+    # codec compresses ``codec_stride`` = (frames, rows, columns) of pixels into one latent vector.
+    latent_channels: int = 0
+    codec_stride: tuple[int, int, int] = (2, 8, 8)
+    codec_width: int = 32
+    # Pixel configs with large patches embed each patch through this narrower layer first (0: one linear).
+    embed_bottleneck: int = 0
     # Sampling defaults.
     steps: int = 24
     shift: float = 1.0  # timestep shift: >1 spends more of the steps at high noise
@@ -56,16 +65,19 @@ class EngineConfig:
     def __post_init__(self) -> None:
         if self.dim % self.heads:
             raise ValueError(f"{self.name}: dim {self.dim} is not a multiple of heads {self.heads}")
-        pt, ph, pw = self.patch
+        pt, ph, pw = self.token_stride
         for aspect in ASPECT_RATIOS:
             height, width = self.frame_sizes[aspect]
             if height % ph or width % pw:
                 raise ValueError(
-                    f"{self.name}: {aspect} frame {height}x{width} is not a multiple of the patch"
+                    f"{self.name}: {aspect} frame {height}x{width} is not a multiple of a token's "
+                    f"{ph}x{pw} pixels"
                 )
         for seconds in self.durations:
             if (seconds * self.fps) % pt:
-                raise ValueError(f"{self.name}: {seconds} s at {self.fps} fps is not a multiple of pt={pt}")
+                raise ValueError(
+                    f"{self.name}: {seconds} s at {self.fps} fps is not a multiple of {pt} frames"
+                )
         if self.prediction not in ("velocity", "data"):
             raise ValueError(f"{self.name}: prediction must be 'velocity' or 'data'")
         if self.rope_dims[0] <= 0:
@@ -83,12 +95,41 @@ class EngineConfig:
         return self.head_dim - 2 * spatial, spatial, spatial
 
     @property
+    def latent(self) -> bool:
+        return self.latent_channels > 0
+
+    @property
+    def channels(self) -> int:
+        """Values per position of what the transformer denoises: RGB, or the codec's latent channels."""
+        return self.latent_channels or 3
+
+    @property
+    def codec_factor(self) -> tuple[int, int, int]:
+        """Pixels per latent position along (time, height, width); (1, 1, 1) without a codec."""
+        return self.codec_stride if self.latent else (1, 1, 1)
+
+    @property
+    def token_stride(self) -> tuple[int, int, int]:
+        """Pixels (frames, rows, columns) that one token covers."""
+        return tuple(c * p for c, p in zip(self.codec_factor, self.patch, strict=True))  # type: ignore[return-value]
+
+    @property
     def patch_volume(self) -> int:
         pt, ph, pw = self.patch
-        return pt * ph * pw * 3
+        return pt * ph * pw * self.channels
 
     def frame_count(self, duration_seconds: int) -> int:
         return duration_seconds * self.fps
+
+    def model_shape(self, duration_seconds: int, aspect_ratio: str) -> tuple[int, int, int, int]:
+        """(frames, height, width, channels) of what the transformer denoises for a clip."""
+        st, sh, sw = self.codec_factor
+        height, width = self.frame_sizes[aspect_ratio]
+        return self.frame_count(duration_seconds) // st, height // sh, width // sw, self.channels
+
+    def token_frames(self, duration_seconds: int) -> int:
+        """Tokens along time: the unit of storyboard segments."""
+        return self.frame_count(duration_seconds) // self.token_stride[0]
 
     def frame_size(self, aspect_ratio: str) -> tuple[int, int]:
         return self.frame_sizes[aspect_ratio]
@@ -99,7 +140,7 @@ class EngineConfig:
 
     def grid(self, duration_seconds: int, aspect_ratio: str) -> tuple[int, int, int]:
         """Tokens along (time, height, width) for a clip."""
-        pt, ph, pw = self.patch
+        pt, ph, pw = self.token_stride
         height, width = self.frame_sizes[aspect_ratio]
         return self.frame_count(duration_seconds) // pt, height // ph, width // pw
 
@@ -114,6 +155,8 @@ class EngineConfig:
     def from_json(cls, text: str) -> EngineConfig:
         data = json.loads(text)
         data["patch"] = tuple(data["patch"])
+        if "codec_stride" in data:
+            data["codec_stride"] = tuple(data["codec_stride"])
         data["durations"] = tuple(data["durations"])
         data["frame_sizes"] = {key: tuple(value) for key, value in data["frame_sizes"].items()}
         return cls(**data)
@@ -129,6 +172,10 @@ class EngineConfig:
             "text_dim": self.text_dim,
             "max_cameos": self.max_cameos,
             "prediction": self.prediction,
+            "latent_channels": self.latent_channels,
+            "codec_stride": list(self.codec_stride) if self.latent else None,
+            "codec_width": self.codec_width if self.latent else None,
+            "embed_bottleneck": self.embed_bottleneck,
         }
 
 
@@ -163,6 +210,21 @@ CONFIGS: dict[str, EngineConfig] = {
             steps=12,
             shift=2.0,
             prediction="data",
+        ),
+        EngineConfig(
+            name="latent",
+            dim=256,
+            depth=8,
+            heads=4,
+            patch=(1, 2, 2),
+            fps=8,
+            frame_sizes=_sizes(64, 48, 80),
+            display_scale=6,
+            steps=12,
+            shift=2.0,
+            latent_channels=16,
+            codec_stride=(2, 8, 8),
+            codec_width=32,
         ),
         EngineConfig(
             name="base",

@@ -28,12 +28,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from generation.engine.config import EngineConfig
+
+if TYPE_CHECKING:
+    from generation.engine.codec import Codec
 
 DATA_PREDICTION_MIN_T = 0.05
 
@@ -189,6 +193,36 @@ class CrossAttention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(b, n, d))
 
 
+def modulate(x: Tensor, shift: Tensor, scale: Tensor) -> Tensor:
+    """adaLN: a parameter-free LayerNorm, then a per-sample (or per-token) scale and shift."""
+    return F.layer_norm(x, (x.shape[-1],), eps=1e-6) * (1 + scale) + shift
+
+
+class TimestepEmbedder(nn.Module):
+    """Flow times in [0, 1] → vectors: sinusoidal features, then a two-layer MLP."""
+
+    def __init__(self, dim: int, frequencies: int = 256) -> None:
+        super().__init__()
+        self.frequencies = frequencies
+        self.mlp = nn.Sequential(nn.Linear(frequencies, dim), nn.SiLU(), nn.Linear(dim, dim))
+
+    def forward(self, t: Tensor) -> Tensor:
+        return self.mlp(timestep_embedding(t, self.frequencies))
+
+
+class PatchEmbed(nn.Module):
+    """A patch's values → a token: one linear layer, or for large pixel patches a narrow linear bottleneck
+    first ("Back to Basics", Li & He 2025: a patch of 1,536 pixel values holds far less than that)."""
+
+    def __init__(self, volume: int, dim: int, bottleneck: int = 0) -> None:
+        super().__init__()
+        self.reduce = nn.Linear(volume, bottleneck, bias=False) if bottleneck else None
+        self.proj = nn.Linear(bottleneck or volume, dim)
+
+    def forward(self, patches: Tensor) -> Tensor:
+        return self.proj(self.reduce(patches) if self.reduce is not None else patches)
+
+
 class Block(nn.Module):
     def __init__(self, dim: int, heads: int, mlp_ratio: float) -> None:
         super().__init__()
@@ -211,21 +245,46 @@ class Block(nn.Module):
         cross_mask: Tensor,
     ) -> Tensor:
         shift1, scale1, gate1, shift2, scale2, gate2 = (shared + self.modulation).unbind(dim=2)
-        d = x.shape[-1]
-        y = F.layer_norm(x, (d,), eps=1e-6) * (1 + scale1) + shift1
-        x = x + gate1 * self.attn(y, rope[0], rope[1], self_mask, references)
+        x = x + gate1 * self.attn(modulate(x, shift1, scale1), rope[0], rope[1], self_mask, references)
         x = x + self.cross(self.cross_norm(x), context, cross_mask)
-        y = F.layer_norm(x, (d,), eps=1e-6) * (1 + scale2) + shift2
-        return x + gate2 * self.mlp(y)
+        return x + gate2 * self.mlp(modulate(x, shift2, scale2))
+
+
+class FinalLayer(nn.Module):
+    """adaLN, then a linear map from each token to its patch's values (zero at the start)."""
+
+    def __init__(self, dim: int, volume: int) -> None:
+        super().__init__()
+        self.modulation = nn.Parameter(torch.zeros(2, dim))
+        self.linear = nn.Linear(dim, volume)
+
+    def forward(self, x: Tensor, c: Tensor) -> Tensor:
+        shift, scale = (c[:, :, None, :] + self.modulation).unbind(dim=2)
+        return self.linear(modulate(x, shift, scale))
+
+
+@dataclass
+class Layout:
+    """Where every token sits: rotary angles, time segments, and the attention masks they imply."""
+
+    grid: tuple[int, int, int]
+    reference_tokens: int
+    rope: tuple[Tensor, Tensor]
+    token_segments: Tensor  # [B, N] (-1 for reference tokens)
+    self_mask: Tensor | None
+    cross_mask: Tensor
 
 
 class VideoDiT(nn.Module):
     def __init__(self, config: EngineConfig) -> None:
         super().__init__()
+        from generation.engine.codec import make_codec
+
         self.config = config
         d = config.dim
-        self.patch_embed = nn.Linear(config.patch_volume, d)
-        self.time_embed = nn.Sequential(nn.Linear(256, d), nn.SiLU(), nn.Linear(d, d))
+        self.codec: Codec = make_codec(config)
+        self.patch_embed = PatchEmbed(config.patch_volume, d, config.embed_bottleneck)
+        self.time_embed = TimestepEmbedder(d)
         self.pooled_embed = nn.Linear(config.text_dim, d)
         self.time_modulation = nn.Sequential(nn.SiLU(), nn.Linear(d, 6 * d))
         self.text_embed = nn.Sequential(
@@ -238,17 +297,17 @@ class VideoDiT(nn.Module):
         self.reference_marker = nn.Parameter(torch.zeros(config.max_cameos, d))
         self.reference_null = nn.Parameter(torch.zeros(d))
         self.blocks = nn.ModuleList(Block(d, config.heads, config.mlp_ratio) for _ in range(config.depth))
-        self.final_modulation = nn.Parameter(torch.zeros(2, d))
-        self.final = nn.Linear(d, config.patch_volume)
+        self.final_layer = FinalLayer(d, config.patch_volume)
         self.rope = Rope3D(config.rope_dims, config.rope_theta)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
+        for name, module in self.named_modules():
+            if isinstance(module, nn.Linear) and not name.startswith("codec"):
                 nn.init.xavier_uniform_(module.weight)
-                nn.init.zeros_(module.bias)
-        for layer in self.time_embed:
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        for layer in self.time_embed.mlp:
             if isinstance(layer, nn.Linear):
                 nn.init.normal_(layer.weight, std=0.02)
         nn.init.normal_(self.text_null, std=0.02)
@@ -263,83 +322,132 @@ class VideoDiT(nn.Module):
             assert isinstance(block, Block)
             nn.init.zeros_(block.modulation)
             nn.init.zeros_(block.cross.out.weight)
-        nn.init.zeros_(self.final.weight)
+        nn.init.zeros_(self.final_layer.linear.weight)
 
-    def parameter_count(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+    def parameter_count(self, *, codec: bool = True) -> int:
+        return sum(p.numel() for name, p in self.named_parameters() if codec or not name.startswith("codec."))
+
+    def encode(self, clip: Tensor) -> Tensor:
+        """Pixels ``[B, T, H, W, 3]`` in [-1, 1] → what the transformer denoises (``config.model_shape``)."""
+        return self.codec.encode(clip)
+
+    def decode(self, x: Tensor) -> Tensor:
+        """The inverse of ``encode``: pixels ``[B, T, H, W, 3]``, roughly in [-1, 1]."""
+        return self.codec.decode(x)
+
+    def embed_references(self, cond: Conditioning, per_frame: int) -> Tensor:
+        """Cameo reference images → ``[B, R * per_frame, d]`` tokens: each image is one clean frame through
+        the codec and the video's patch embedding, a dropped cameo is the null token, each slot its marker."""
+        assert cond.references is not None and cond.reference_present is not None
+        b, references, height, width, _ = cond.references.shape
+        pt = self.config.patch[0]
+        frames = self.codec.encode_image(cond.references.reshape(b * references, height, width, 3))
+        frames = frames.expand(-1, pt, -1, -1, -1)
+        ref = (
+            self.patch_embed(patchify(frames, self.config.patch))
+            .float()
+            .reshape(b, references, per_frame, -1)
+        )
+        ref = torch.where(cond.reference_present[:, :, None, None], ref, self.reference_null.to(ref.dtype))
+        ref = ref + self.reference_marker[:references, None, :].to(ref.dtype)
+        return ref.reshape(b, references * per_frame, -1)
+
+    def layout(self, grid: tuple[int, int, int], cond: Conditioning, device: torch.device) -> Layout:
+        per_frame = grid[1] * grid[2]
+        positions = grid_positions(grid, device)
+        references = cond.reference_count
+        if references:
+            ref_positions = grid_positions((1, grid[1], grid[2]), device).repeat(references, 1)
+            ref_positions[:, 0] = -1.0 - torch.arange(references, device=device).repeat_interleave(per_frame)
+            positions = torch.cat([ref_positions, positions], dim=0)
+        angles = self.rope.angles(positions)
+        ref_tokens = references * per_frame
+
+        # The time segment of every token (-1 for reference frames).
+        token_segments = cond.frame_segments.repeat_interleave(per_frame, dim=1)  # [B, Nv]
+        if ref_tokens:
+            token_segments = F.pad(token_segments, (ref_tokens, 0), value=-1)
+        self_mask = None
+        if cond.segment_count > 1:
+            query, key = token_segments[:, :, None], token_segments[:, None, :]
+            is_ref_q, is_ref_k = query < 0, key < 0
+            self_mask = ((is_ref_q & is_ref_k) | (~is_ref_q & (is_ref_k | (key <= query))))[:, None]
+        groups = F.pad(cond.text_groups, (1, 0), value=0)  # the null token is seen by all
+        cross_mask = (groups[:, None, :] == 0) | (groups[:, None, :] == token_segments[:, :, None] + 1)
+        return Layout(
+            grid=grid,
+            reference_tokens=ref_tokens,
+            rope=(torch.cos(angles), torch.sin(angles)),
+            token_segments=token_segments,
+            self_mask=self_mask,
+            cross_mask=cross_mask[:, None],
+        )
+
+    def conditioning_vectors(self, t: Tensor, cond: Conditioning, layout: Layout) -> tuple[Tensor, Tensor]:
+        """The adaLN input ``c`` per token (``[B, 1 or N, d]``) and the shared block modulation computed from
+        it (``[B, 1 or N, 6, d]``): the timestep plus the pooled text of each token's segment; reference
+        frames are modulated as clean (t = 0) with the cameo owners' pooled preferences."""
+        temb = self.time_embed(t)  # [B, d]
+        c = temb[:, None, :] + self.pooled_embed(cond.pooled.to(temb.dtype))  # [B, S, d]
+        if layout.reference_tokens:
+            clean = self.time_embed(torch.zeros_like(t))
+            c = torch.cat([(clean + self.pooled_embed(cond.reference_pooled.to(temb.dtype)))[:, None], c], 1)
+        shared = self.time_modulation(c)  # [B, S (+1), 6d]: per segment, then spread over its tokens
+        if cond.segment_count > 1 or layout.reference_tokens:
+            index = (layout.token_segments + (1 if layout.reference_tokens else 0))[:, :, None]
+            c = torch.take_along_dim(c, index, dim=1)  # [B, N, d]
+            shared = torch.take_along_dim(shared, index, dim=1)
+        return c, shared.unflatten(-1, (6, -1))
 
     def forward(self, x: Tensor, t: Tensor, cond: Conditioning) -> Tensor:
-        """The predicted velocity (noise minus data) for the noisy clip ``x`` at times ``t`` ``[B]``, whatever
-        the output layer parameterises (``config.prediction``)."""
+        """The predicted velocity (noise minus data) for the noisy ``x`` ``[B, T, H, W, C]`` (in the codec's
+        space: ``config.model_shape``) at times ``t`` ``[B]``, whatever the output layer parameterises
+        (``config.prediction``)."""
         cfg = self.config
         b, frames, height, width, _ = x.shape
         pt, ph, pw = cfg.patch
         grid = (frames // pt, height // ph, width // pw)
-        per_frame = grid[1] * grid[2]
-        device = x.device
+        layout = self.layout(grid, cond, x.device)
 
         # The residual stream stays in float32 under bf16 autocast; the blocks' matmuls run in bf16.
         h = self.patch_embed(patchify(x, cfg.patch)).float()
-        positions = grid_positions(grid, device)
-        references = cond.reference_count
-        if references:
-            assert cond.references is not None and cond.reference_present is not None
-            images = cond.references.to(x.dtype).unsqueeze(2).expand(-1, -1, pt, -1, -1, -1)
-            ref = self.patch_embed(patchify(images.reshape(b * references, pt, height, width, 3), cfg.patch))
-            ref = ref.float().reshape(b, references, per_frame, -1)
-            present = cond.reference_present[:, :, None, None]
-            ref = torch.where(present, ref, self.reference_null.to(ref.dtype))
-            ref = ref + self.reference_marker[:references, None, :].to(ref.dtype)
-            h = torch.cat([ref.reshape(b, references * per_frame, -1), h], dim=1)
-            ref_positions = grid_positions((1, grid[1], grid[2]), device).repeat(references, 1)
-            ref_positions[:, 0] = -1.0 - torch.arange(references, device=device).repeat_interleave(per_frame)
-            positions = torch.cat([ref_positions, positions], dim=0)
-        ref_tokens = references * per_frame
-        angles = self.rope.angles(positions)
-        rope = (torch.cos(angles), torch.sin(angles))
-
-        # Time segment of every token (-1 for reference frames) and the per-segment conditioning vector.
-        token_segments = cond.frame_segments.repeat_interleave(per_frame, dim=1)  # [B, Nv]
-        if ref_tokens:
-            token_segments = F.pad(token_segments, (ref_tokens, 0), value=-1)
-        segments = cond.segment_count
-        temb = self.time_embed(timestep_embedding(t))  # [B, d]
-        c = temb[:, None, :] + self.pooled_embed(cond.pooled.to(temb.dtype))  # [B, S, d]
-        if ref_tokens:
-            clean = self.time_embed(timestep_embedding(torch.zeros_like(t)))
-            c = torch.cat([(clean + self.pooled_embed(cond.reference_pooled.to(temb.dtype)))[:, None], c], 1)
-        shared = self.time_modulation(c)  # [B, S (+1), 6d]: per segment, then spread over its tokens
-        if segments == 1 and not ref_tokens:
-            c_tokens = c  # [B, 1, d], broadcast over tokens
-        else:
-            index = (token_segments + (1 if ref_tokens else 0))[:, :, None]
-            c_tokens = torch.take_along_dim(c, index, dim=1)  # [B, N, d]
-            shared = torch.take_along_dim(shared, index, dim=1)
-        shared = shared.unflatten(-1, (6, -1))  # [B, N or 1, 6, d]
-
-        self_mask = None
-        if segments > 1:
-            query, key = token_segments[:, :, None], token_segments[:, None, :]
-            is_ref_q, is_ref_k = query < 0, key < 0
-            self_mask = (is_ref_q & is_ref_k) | (~is_ref_q & (is_ref_k | (key <= query)))
-            self_mask = self_mask[:, None]
-
+        if layout.reference_tokens:
+            h = torch.cat([self.embed_references(cond, grid[1] * grid[2]), h], dim=1)
+        c, shared = self.conditioning_vectors(t, cond, layout)
         context = self.text_embed(cond.text.to(h.dtype))
         context = torch.cat([self.text_null.to(context.dtype).expand(b, 1, -1), context], dim=1)
-        groups = F.pad(cond.text_groups, (1, 0), value=0)  # the null token is seen by all
-        cross_mask = (groups[:, None, :] == 0) | (groups[:, None, :] == token_segments[:, :, None] + 1)
-        cross_mask = cross_mask[:, None]
 
         for block in self.blocks:
-            h = block(h, shared, rope, self_mask, ref_tokens, context, cross_mask)
+            h = block(h, shared, layout.rope, layout.self_mask, layout.reference_tokens, context,
+                      layout.cross_mask)  # fmt: skip
 
-        h = h[:, ref_tokens:]
-        c_video = c_tokens if c_tokens.shape[1] == 1 else c_tokens[:, ref_tokens:]
-        shift, scale = (c_video[:, :, None, :] + self.final_modulation).unbind(dim=2)
-        h = F.layer_norm(h, (h.shape[-1],), eps=1e-6) * (1 + scale) + shift
-        out = unpatchify(self.final(h), cfg.patch, grid)
+        video = slice(layout.reference_tokens, None)
+        out = self.final_layer(h[:, video], c if c.shape[1] == 1 else c[:, video])
+        out = unpatchify(out, cfg.patch, grid)
         if cfg.prediction == "data":
             # The output is the clean clip; the velocity follows from x_t = (1 - t) x0 + t e. Near t = 0
             # the division is capped, as the sampler never evaluates there.
             return (x - out) / t.clamp(min=DATA_PREDICTION_MIN_T).view(b, 1, 1, 1, 1).to(x.dtype)
         return out
+
+
+# Parameter names of checkpoints written before the embedders and the final layer became named modules.
+LEGACY_NAMES = {
+    "time_embed.0.": "time_embed.mlp.0.",
+    "time_embed.2.": "time_embed.mlp.2.",
+    "patch_embed.weight": "patch_embed.proj.weight",
+    "patch_embed.bias": "patch_embed.proj.bias",
+    "final.": "final_layer.linear.",
+    "final_modulation": "final_layer.modulation",
+}
+
+
+def rename_legacy(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
+    renamed = {}
+    for name, tensor in tensors.items():
+        for old, new in LEGACY_NAMES.items():
+            if name.startswith(old):
+                name = new + name[len(old) :]
+                break
+        renamed[name] = tensor
+    return renamed

@@ -37,13 +37,17 @@ def rectified_flow_loss(
     generator: torch.Generator | None = None,
     shift: float = 1.0,
     weight_min_t: float = 0.0,
+    weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean squared error of the predicted velocity, for ``clean`` clips ``[B, T, H, W, 3]`` in [-1, 1].
 
     For a model that predicts the clean clip, the velocity error is the clip error over ``t``, so samples near
     ``t = 0`` weigh up to hundreds of times more than noisy ones and the noisy end (which lays out the scene)
     learns slowly. ``weight_min_t`` caps that: each sample's error is weighted by ``t^2 / max(t, m)^2``,
-    i.e. pure velocity error above ``m`` and clip error scaled by ``1 / m^2`` below it."""
+    i.e. pure velocity error above ``m`` and clip error scaled by ``1 / m^2`` below it.
+
+    ``weights`` ``[B, T, H, W]`` (broadcast over channels) turns each sample's mean into a weighted mean, e.g.
+    to spend the loss where the objects are rather than on the static room."""
     batch = clean.shape[0]
     if t is None:
         t = sample_times(batch, generator=generator, shift=shift, device=clean.device)
@@ -52,7 +56,12 @@ def rectified_flow_loss(
     expand = t.view(batch, 1, 1, 1, 1).to(clean.dtype)
     noisy = (1 - expand) * clean + expand * noise
     predicted = model(noisy, t, cond)
-    per_sample = (predicted.float() - (noise - clean).float()).square().mean(dim=(1, 2, 3, 4))
+    error = (predicted.float() - (noise - clean).float()).square()
+    if weights is None:
+        per_sample = error.mean(dim=(1, 2, 3, 4))
+    else:
+        w = weights.float()[..., None]
+        per_sample = (error * w).sum(dim=(1, 2, 3, 4)) / (w.sum(dim=(1, 2, 3, 4)) * error.shape[-1])
     if weight_min_t > 0:
         per_sample = per_sample * (t.float().square() / t.float().clamp(min=weight_min_t).square())
     return per_sample.mean()

@@ -12,6 +12,7 @@ loop nothing reads a value back from the device: the progress callback gets plai
 
 from __future__ import annotations
 
+import enum
 import math
 import secrets
 import time
@@ -106,6 +107,53 @@ class Clip:
         return video_io.upscale(frame[None], self.config.display_size(self.aspect_ratio))[0]
 
 
+class Branch(enum.StrEnum):
+    """One conditioning of the model in classifier-free guidance."""
+
+    NONE = "none"  # neither the text nor the cameos
+    REFERENCE = "reference"  # the cameos only
+    FULL = "full"  # the text and the cameos
+
+    @property
+    def text(self) -> bool:
+        return self is Branch.FULL
+
+    @property
+    def cameos(self) -> bool:
+        return self is not Branch.NONE
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Classifier-free guidance: the branches that run (batched, in this order, one batch entry each) and
+    how their velocities combine. With cameos, ``none + cameo * (reference - none) + text * (full -
+    reference)``; without, ``none + text * (full - none)``; with both scales at 1, the full branch alone."""
+
+    branches: tuple[Branch, ...]
+    text: float
+    cameo: float
+
+    @classmethod
+    def plan(cls, text: float, cameo: float, *, cameos: bool) -> Guidance:
+        if text == 1.0 and (not cameos or cameo == 1.0):
+            return cls((Branch.FULL,), text, cameo)
+        if cameos:
+            return cls((Branch.NONE, Branch.REFERENCE, Branch.FULL), text, cameo)
+        return cls((Branch.NONE, Branch.FULL), text, cameo)
+
+    def combine(self, out: torch.Tensor) -> torch.Tensor:
+        """``out`` ``[len(branches), ...]``: each branch's velocity → the guided velocity ``[1, ...]``."""
+        velocity = {branch: out[i : i + 1] for i, branch in enumerate(self.branches)}
+        full = velocity[Branch.FULL]
+        if len(self.branches) == 1:
+            return full
+        none = velocity[Branch.NONE]
+        if Branch.REFERENCE not in velocity:
+            return none + self.text * (full - none)
+        reference = velocity[Branch.REFERENCE]
+        return none + self.cameo * (reference - none) + self.text * (full - reference)
+
+
 @dataclass
 class Prepared:
     """A validated request: its resolved settings and its conditioning for every guidance branch."""
@@ -114,12 +162,14 @@ class Prepared:
     seed: int
     steps: int
     shift: float
-    guidance_text: float
-    guidance_cameo: float
-    shape: tuple[int, int, int, int]  # frames, height, width, 3
-    conditioning: Conditioning  # batch: one entry per branch
-    branches: tuple[str, ...]  # "full", "reference", "none"
+    guidance: Guidance
+    shape: tuple[int, int, int, int]  # what the model denoises: frames, height, width, channels
+    conditioning: Conditioning  # batch: one entry per guidance branch, in the guidance's order
     source: torch.Tensor | None  # the remix parent in [-1, 1], [T, H, W, 3]
+
+    @property
+    def branches(self) -> tuple[Branch, ...]:
+        return self.guidance.branches
 
 
 def time_grid(steps: int, shift: float, strength: float = 1.0) -> list[float]:
@@ -210,8 +260,7 @@ class Engine:
 
         frames = cfg.frame_count(request.duration_seconds)
         height, width = cfg.frame_size(request.aspect_ratio)
-        pt = cfg.patch[0]
-        latent_frames = frames // pt
+        token_frames = cfg.token_frames(request.duration_seconds)
 
         # Text: the prompt, the beats, the cameo owners' preferences.
         encoded_prompt = self.text.encode(prompt, max_tokens=cfg.max_prompt_tokens, field="prompt")
@@ -241,7 +290,7 @@ class Engine:
             pieces += [(e.tokens, i + offset + 1) for i, e in enumerate(encoded_beats)]
         else:
             pooled_list = [encoded_prompt.pooled]
-            segments = [0] * latent_frames
+            segments = [0] * token_frames
             pieces.append((encoded_prompt.tokens, 1))
 
         text_tokens = torch.cat([tokens for tokens, _ in pieces])
@@ -254,31 +303,25 @@ class Engine:
         )
         has_cameos = bool(references)
 
-        # Guidance branches, batched: no text (and no cameo), cameo only, everything.
-        branches: tuple[str, ...] = ("none", "reference", "full") if has_cameos else ("none", "full")
-        if guidance_text == 1.0 and (not has_cameos or guidance_cameo == 1.0):
-            branches = ("full",)
+        # Guidance branches, batched: each branch keeps or blanks the text and the cameos.
+        guidance = Guidance.plan(guidance_text, guidance_cameo, cameos=has_cameos)
+        branches = guidance.branches
         b = len(branches)
+
+        def per_branch(value: torch.Tensor, blank: torch.Tensor) -> torch.Tensor:
+            return torch.stack([value if branch.text else blank for branch in branches])
+
         conditioning = Conditioning(
-            text=torch.stack(
-                [text_tokens if name == "full" else torch.zeros_like(text_tokens) for name in branches]
-            ),
-            text_groups=torch.stack(
-                [groups if name == "full" else torch.full_like(groups, -1) for name in branches]
-            ),
-            pooled=torch.stack([pooled if name == "full" else torch.zeros_like(pooled) for name in branches]),
+            text=per_branch(text_tokens, torch.zeros_like(text_tokens)),
+            text_groups=per_branch(groups, torch.full_like(groups, -1)),
+            pooled=per_branch(pooled, torch.zeros_like(pooled)),
             frame_segments=torch.tensor(segments, dtype=torch.long).expand(b, -1).clone(),
-            reference_pooled=torch.stack(
-                [
-                    reference_pooled if name == "full" else torch.zeros_like(reference_pooled)
-                    for name in branches
-                ]
-            ),
+            reference_pooled=per_branch(reference_pooled, torch.zeros_like(reference_pooled)),
         )
         if has_cameos:
             conditioning.references = torch.stack(references).expand(b, -1, -1, -1, -1).clone()
             conditioning.reference_present = torch.tensor(
-                [[name != "none"] * len(references) for name in branches], dtype=torch.bool
+                [[branch.cameos] * len(references) for branch in branches], dtype=torch.bool
             )
 
         source = None
@@ -294,11 +337,9 @@ class Engine:
             seed=seed,
             steps=steps,
             shift=shift,
-            guidance_text=guidance_text,
-            guidance_cameo=guidance_cameo,
-            shape=(frames, height, width, 3),
+            guidance=guidance,
+            shape=cfg.model_shape(request.duration_seconds, request.aspect_ratio),
             conditioning=conditioning,
-            branches=branches,
             source=source,
         )
 
@@ -307,19 +348,11 @@ class Engine:
     def velocity(
         self, prepared: Prepared, x: torch.Tensor, t: torch.Tensor, cond: Conditioning
     ) -> torch.Tensor:
-        """The guided velocity for one clip ``x`` ``[1, T, H, W, 3]`` at time ``t`` (a 0-d device tensor)."""
+        """The guided velocity for one ``x`` ``[1, *prepared.shape]`` at time ``t`` (a 0-d device tensor)."""
         count = len(prepared.branches)
         with self.autocast():
             out = self._forward(x.expand(count, -1, -1, -1, -1), t.expand(count), cond).float()
-        if count == 1:
-            return out
-        if count == 2:
-            none, full = out[0:1], out[1:2]
-            return none + prepared.guidance_text * (full - none)
-        none, reference, full = out[0:1], out[1:2], out[2:3]
-        return (
-            none + prepared.guidance_cameo * (reference - none) + prepared.guidance_text * (full - reference)
-        )
+        return prepared.guidance.combine(out)
 
     @torch.inference_mode()
     def generate(self, request: GenerationRequest, *, callback: ProgressCallback | None = None) -> Clip:
@@ -354,7 +387,9 @@ class Engine:
         if prepared.source is None:
             x = noise
         else:
-            x = (1 - grid[0]) * prepared.source[None].to(self.device) + grid[0] * noise
+            with self.autocast():
+                source = self.model.encode(prepared.source[None].to(self.device)).float()
+            x = (1 - grid[0]) * source + grid[0] * noise
         cond = prepared.conditioning.to(self.device)
         times = torch.tensor(grid, dtype=torch.float32).to(self.device)
         for step in range(total):
@@ -362,7 +397,8 @@ class Engine:
             x = x + (grid[step + 1] - grid[step]) * v
             if callback is not None and callback(Progress(step + 1, total)) is False and step + 1 < total:
                 raise GenerationCancelled(step + 1, total)
-        return to_uint8(x[0])
+        with self.autocast():
+            return to_uint8(self.model.decode(x)[0])
 
 
 @dataclass(frozen=True)
@@ -432,8 +468,8 @@ def validate_request(
 def _beat_segments(beats: Sequence[Beat], duration: int, cfg: EngineConfig) -> tuple[list[int], int]:
     """The storyboard segment of each latent frame, and 1 when the prompt alone opens the clip (its first
     beat comes later than 0 s) or else 0. Every beat must cover at least one latent frame."""
-    pt = cfg.patch[0]
-    starts = [i * pt / cfg.fps for i in range(cfg.frame_count(duration) // pt)]
+    pt = cfg.token_stride[0]
+    starts = [i * pt / cfg.fps for i in range(cfg.token_frames(duration))]
     offset = 1 if beats[0].at_seconds > 0 else 0
     segments = [
         offset + max((i for i, b in enumerate(beats) if b.at_seconds <= s + 1e-6), default=-1) for s in starts

@@ -24,13 +24,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 from generation.engine import world
 from generation.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 from generation.engine.config import ASPECT_RATIOS, EngineConfig, get_config
 from generation.engine.errors import CheckpointError
-from generation.engine.model import Conditioning, VideoDiT
+from generation.engine.model import Conditioning, VideoDiT, rename_legacy
 from generation.engine.objective import rectified_flow_loss
 from generation.engine.pipeline import to_unit
 from generation.engine.text import TextEncoder, shared_encoder
@@ -44,6 +46,21 @@ class Batch:
     clean: torch.Tensor  # [B, T, H, W, 3] in [-1, 1]
     cond: Conditioning
     captions: list[str]
+    foreground: torch.Tensor  # [B, T, H, W] bool: inside an object's or character's box (grown by 1.5 px)
+
+
+def foreground_mask(clip: world.WorldClip, margin: float = 1.5) -> np.ndarray:
+    """bool ``[T, H, W]``: the pixels within ``margin`` of an entity's bounding box in each frame (the
+    simulator's ground truth; about 4 % of a clip's pixels)."""
+    frames, height, width = clip.frames.shape[:3]
+    if not len(clip.objects):
+        return np.zeros((frames, height, width), dtype=bool)
+    boxes = clip.boxes  # [T, N, 4]
+    rows = np.arange(height, dtype=np.float32) + 0.5
+    cols = np.arange(width, dtype=np.float32) + 0.5
+    in_rows = (rows >= boxes[..., 1:2] - margin) & (rows <= boxes[..., 3:4] + margin)  # [T, N, H]
+    in_cols = (cols >= boxes[..., 0:1] - margin) & (cols <= boxes[..., 2:3] + margin)  # [T, N, W]
+    return np.asarray((in_rows[..., :, None] & in_cols[..., None, :]).any(axis=1))
 
 
 def batch_shapes(config: EngineConfig, durations: list[int]) -> list[tuple[int, int, int]]:
@@ -67,7 +84,7 @@ def make_batch(
 ) -> Batch:
     """Clips of one shape → the model's inputs, with conditioning dropout for guidance."""
     height, width = clips[0].frames.shape[1:3]
-    latent_frames = clips[0].frames.shape[0] // config.patch[0]
+    token_frames = clips[0].frames.shape[0] // config.token_stride[0]
     encoded = [encoder.encode(clip.caption, max_tokens=config.max_prompt_tokens) for clip in clips]
     length = max(e.tokens.shape[0] for e in encoded)
     batch = len(clips)
@@ -94,13 +111,26 @@ def make_batch(
         text=text,
         text_groups=groups,
         pooled=pooled,
-        frame_segments=torch.zeros(batch, latent_frames, dtype=torch.long),
+        frame_segments=torch.zeros(batch, token_frames, dtype=torch.long),
         reference_pooled=torch.zeros(batch, config.text_dim),
         references=references,
         reference_present=present,
     )
     clean = torch.stack([to_unit(clip.frames) for clip in clips])
-    return Batch(clean=clean, cond=cond, captions=[clip.caption for clip in clips])
+    foreground = torch.from_numpy(np.stack([foreground_mask(clip) for clip in clips]))
+    return Batch(clean=clean, cond=cond, captions=[clip.caption for clip in clips], foreground=foreground)
+
+
+def loss_weights(model: VideoDiT, foreground: torch.Tensor, weight: float) -> torch.Tensor | None:
+    """Per-position loss weights in the model's space: ``weight`` where a position covers any foreground
+    pixel, 1 elsewhere (None when ``weight`` is 1)."""
+    if weight == 1.0:
+        return None
+    st, sh, sw = model.config.codec_factor
+    mask = foreground.float()
+    if (st, sh, sw) != (1, 1, 1):
+        mask = F.max_pool3d(mask[:, None], kernel_size=(st, sh, sw))[:, 0]
+    return 1.0 + (weight - 1.0) * mask
 
 
 def batches(
@@ -133,7 +163,12 @@ def batches(
 
 
 def save_state(
-    path: Path, model: VideoDiT, ema: dict[str, torch.Tensor], optimiser: torch.optim.Optimizer, step: int
+    path: Path,
+    model: VideoDiT,
+    ema: dict[str, torch.Tensor],
+    optimiser: torch.optim.Optimizer,
+    step: int,
+    cpu_seconds: float = 0.0,
 ) -> None:
     from safetensors.torch import save_file
 
@@ -150,6 +185,7 @@ def save_state(
         "format": FORMAT + "+train",
         "config": model.config.to_json(),
         "step": str(step),
+        "cpu_seconds": f"{cpu_seconds:.3f}",
         "param_groups": json.dumps(optimiser_state["param_groups"]),
     }
     tmp = path.with_name(path.name + ".tmp")
@@ -159,7 +195,8 @@ def save_state(
 
 def load_state(
     path: Path, model: VideoDiT, ema: dict[str, torch.Tensor], optimiser: torch.optim.Optimizer
-) -> int:
+) -> tuple[int, float]:
+    """Restores a training state; returns its step and the CPU seconds trained so far."""
     from safetensors import safe_open
 
     try:
@@ -173,16 +210,17 @@ def load_state(
     stored = EngineConfig.from_json(metadata["config"])
     if stored.architecture() != model.config.architecture():
         raise CheckpointError(f"{path} was trained for the {stored.name!r} config, not {model.config.name!r}")
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    model.load_state_dict(rename_legacy({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}))
+    stored_ema = rename_legacy({k[4:]: v for k, v in tensors.items() if k.startswith("ema.")})
     for name in ema:
-        ema[name].copy_(tensors[f"ema.{name}"])
+        ema[name].copy_(stored_ema[name])
     state: dict[int, dict[str, torch.Tensor]] = {}
     for key, value in tensors.items():
         if key.startswith("optim."):
             _, index, field = key.split(".", 2)
             state.setdefault(int(index), {})[field] = value
     optimiser.load_state_dict({"state": state, "param_groups": json.loads(metadata["param_groups"])})
-    return int(metadata["step"])
+    return int(metadata["step"]), float(metadata.get("cpu_seconds", 0.0))
 
 
 # -- the loop -------------------------------------------------------------------------------------------
@@ -203,21 +241,79 @@ def evaluation_loss(model: VideoDiT, batch: Batch, device: torch.device, autocas
     return sum(losses) / len(losses)
 
 
+KEY_METRICS = (
+    "persistence", "gravity_pass", "gravity_error", "colour_seen", "colour_unseen", "shape_seen",
+    "shape_unseen", "identity_ratio",
+)  # fmt: skip
+
+
+class HeldOut:
+    """The world-simulation evaluation on a fixed set of held-out scenes, for the log: the EMA weights' clips
+    measured against the simulator (``evaluate``), reduced to the figures that have targets."""
+
+    def __init__(self, config: EngineConfig, clips_per_group: int, duration: int, steps: int | None) -> None:
+        from generation.engine import evaluate
+
+        self.scenes = evaluate.evaluation_scenes(config, clips_per_group, duration)
+        self.steps = steps
+        simulator = evaluate.evaluate(None, self.scenes, progress=False, keep_frames=False)
+        self.reference_identity = simulator.summary.get("identity")
+
+    def __call__(
+        self, model: VideoDiT, encoder: TextEncoder, device: torch.device
+    ) -> dict[str, float | None]:
+        from generation.engine import evaluate
+        from generation.engine.pipeline import Engine
+
+        engine = Engine(model, device=device, text_encoder=encoder)
+        run = evaluate.evaluate(engine, self.scenes, steps=self.steps, progress=False, keep_frames=False)
+        summary = run.summary
+        identity = summary.get("identity")
+        reference = self.reference_identity
+        summary["identity_ratio"] = identity / reference if identity is not None and reference else None
+        figures: dict[str, float | None] = {key: summary.get(key) for key in KEY_METRICS}
+        figures["seconds_per_clip"] = run.seconds_per_clip
+        return figures
+
+
+def ema_model(config: EngineConfig, model: VideoDiT, ema: dict[str, torch.Tensor]) -> VideoDiT:
+    copy = VideoDiT(config)
+    reference = model.state_dict()
+    copy.load_state_dict({name: tensor.to(reference[name].dtype) for name, tensor in ema.items()})
+    return copy
+
+
+def load_codec(model: VideoDiT, path: str) -> None:
+    """Puts a trained autoencoder (``train_codec``'s output) into ``model.codec``."""
+    from generation.engine.train_codec import load_autoencoder
+
+    model.codec.load_state_dict(load_autoencoder(path, model.config).state_dict())
+
+
 def train(args: argparse.Namespace) -> Path:
     from tqdm import tqdm
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    config = get_config(args.config)
+    config = args.engine_config if getattr(args, "engine_config", None) else get_config(args.config)
     torch.manual_seed(args.seed)
     model = load_checkpoint(args.init, config=config) if args.init else VideoDiT(config)
+    if args.codec:
+        load_codec(model, args.codec)
+    if config.latent and not args.init and not args.resume and not args.codec:
+        raise ValueError(f"{config.name!r} works on latents: name its trained autoencoder with --codec")
     model = model.to(device).train()
+    model.codec.requires_grad_(False)
+    model.codec.eval()
     ema = {name: tensor.detach().clone().float() for name, tensor in model.state_dict().items()}
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    trainable = [p for name, p in model.named_parameters() if not name.startswith("codec.")]
+    optimiser = torch.optim.AdamW(trainable, lr=args.lr, betas=(0.9, 0.99), weight_decay=0.0)
     out = Path(args.out)
     state_path = out.with_name(out.stem + ".train.safetensors")
-    step = 0
+    step, cpu_before = 0, 0.0
     if args.resume:
-        step = load_state(Path(args.resume), model, ema, optimiser)
+        step, cpu_before = load_state(Path(args.resume), model, ema, optimiser)
         print(f"resumed from {args.resume} at step {step}", file=sys.stderr)
     for group in optimiser.param_groups:
         group["lr"] = args.lr
@@ -228,34 +324,67 @@ def train(args: argparse.Namespace) -> Path:
         batches(config, seed=10_000 + args.seed, start_step=0, batch_size=args.batch, durations=durations[:1],
                 split="heldout", encoder=encoder)
     )  # fmt: skip
+    evaluation = (
+        HeldOut(config, args.eval_clips, args.eval_duration, args.eval_steps) if args.eval_minutes else None
+    )
     log_path = out.with_suffix(".log.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
     stream = batches(config, seed=args.seed, start_step=step, batch_size=args.batch, durations=durations,
                      encoder=encoder)  # fmt: skip
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deadline = started + args.minutes * 60 if args.minutes else math.inf
-    bar = tqdm(total=args.steps, initial=step, desc=f"train {config.name}", unit="step", dynamic_ncols=True)
+    cpu_deadline = args.cpu_minutes * 60 if args.cpu_minutes else math.inf
+    last_save = last_eval = started
+    eval_cpu = 0.0  # CPU time spent evaluating, left out of the training budget
+
+    def training_cpu() -> float:
+        return time.process_time() - cpu_started - eval_cpu
+
+    bar = tqdm(total=args.steps, initial=step, desc=f"train {config.name}", unit="step", dynamic_ncols=True,
+               disable=args.quiet)  # fmt: skip
     smoothed = None
     with log_path.open("a") as log:
-        while step < args.steps and time.perf_counter() < deadline:
+
+        def write(record: dict[str, object]) -> None:
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+
+        def run_evaluation() -> None:
+            nonlocal eval_cpu
+            assert evaluation is not None
+            before = time.process_time()
+            figures = evaluation(ema_model(config, model, ema), encoder, device)
+            eval_cpu += time.process_time() - before
+            record = {"step": step, "cpu_hours": (cpu_before + training_cpu()) / 3600, "heldout": figures}
+            write(record)
+            bar.write(
+                f"step {step}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items() if v is not None)
+            )
+
+        while step < args.steps and time.perf_counter() < deadline and training_cpu() < cpu_deadline:
             batch = next(stream)
             warm = min(1.0, (step + 1) / max(1, args.warmup))
             for group in optimiser.param_groups:
                 group["lr"] = args.lr * warm
             # Times and noise from a generator seeded by the step: a resumed run repeats them exactly.
             generator = torch.Generator().manual_seed(args.seed * 1_000_003 + step)
+            with torch.no_grad():
+                clean = model.encode(batch.clean.to(device))
+            weights = loss_weights(model, batch.foreground.to(device), args.foreground_weight)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 loss = rectified_flow_loss(
                     model,
-                    batch.clean.to(device),
+                    clean,
                     batch.cond.to(device),
                     generator=generator,
                     shift=config.shift,
                     weight_min_t=args.weight_min_t if config.prediction == "data" else 0.0,
+                    weights=weights,
                 )
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
-            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            norm = torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimiser.step()
             step += 1
             decay = min(args.ema, (1 + step) / (10 + step))
@@ -266,17 +395,32 @@ def train(args: argparse.Namespace) -> Path:
             smoothed = value if smoothed is None else 0.98 * smoothed + 0.02 * value
             bar.update(1)
             bar.set_postfix(loss=f"{smoothed:.4f}")
-            record: dict[str, float | int] = {"step": step, "loss": value, "grad_norm": float(norm),
-                                              "seconds": time.perf_counter() - started}  # fmt: skip
+            record: dict[str, object] = {
+                "step": step,
+                "loss": value,
+                "grad_norm": float(norm),
+                "seconds": time.perf_counter() - started,
+                "cpu_hours": (cpu_before + training_cpu()) / 3600,
+            }
             if step % args.eval_every == 0 or step == args.steps:
                 record["heldout_loss"] = evaluation_loss(model, held_out, device, autocast)
                 bar.write(f"step {step}: loss {smoothed:.4f}, held-out loss {record['heldout_loss']:.4f}")
-            log.write(json.dumps(record) + "\n")
-            log.flush()
-            if step % args.save_every == 0:
-                _save(model, ema, optimiser, step, out, state_path, SHIP_DTYPES[args.weights_dtype])
-    bar.close()
-    _save(model, ema, optimiser, step, out, state_path, SHIP_DTYPES[args.weights_dtype])
+            write(record)
+            now = time.perf_counter()
+            if step % args.save_every == 0 or (
+                args.save_minutes and now - last_save >= args.save_minutes * 60
+            ):
+                _save(model, ema, optimiser, step, out, state_path, SHIP_DTYPES[args.weights_dtype],
+                      cpu_before + training_cpu())  # fmt: skip
+                last_save = now
+            if evaluation is not None and now - last_eval >= args.eval_minutes * 60:
+                run_evaluation()
+                last_eval = time.perf_counter()
+        bar.close()
+        _save(model, ema, optimiser, step, out, state_path, SHIP_DTYPES[args.weights_dtype],
+              cpu_before + training_cpu())  # fmt: skip
+        if evaluation is not None and args.eval_at_end:
+            run_evaluation()
     print(f"step {step}: wrote {out} (EMA weights) and {state_path}", file=sys.stderr)
     return out
 
@@ -289,11 +433,13 @@ def _save(
     out: Path,
     state_path: Path,
     dtype: torch.dtype,
+    cpu_seconds: float,
 ) -> None:
     reference = model.state_dict()
     weights = {name: tensor.to(reference[name].dtype) for name, tensor in ema.items()}
-    save_checkpoint(model, out, state=weights, metadata={"step": str(step), "weights": "ema"}, dtype=dtype)
-    save_state(state_path, model, ema, optimiser, step)
+    metadata = {"step": str(step), "weights": "ema", "cpu_hours": f"{cpu_seconds / 3600:.3f}"}
+    save_checkpoint(model, out, state=weights, metadata=metadata, dtype=dtype)
+    save_state(state_path, model, ema, optimiser, step, cpu_seconds)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -306,6 +452,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--init", help="start from the weights of an engine checkpoint")
     parser.add_argument("--steps", type=int, default=10_000, help="stop at this step")
     parser.add_argument("--minutes", type=float, default=0, help="or after this long (0: no limit)")
+    parser.add_argument(
+        "--cpu-minutes", type=float, default=0,
+        help="or after this much CPU time spent training (evaluation not counted; 0: no limit)",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, default=0, help="PyTorch threads (0: its default)")
+    parser.add_argument("--codec", help="the trained autoencoder of a latent config (train_codec's output)")
+    parser.add_argument(
+        "--foreground-weight", type=float, default=1.0,
+        help="loss weight of positions that cover an object or character, relative to the room's 1",
+    )  # fmt: skip
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--warmup", type=int, default=200)
@@ -323,6 +479,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--eval-every", type=int, default=200)
     parser.add_argument("--save-every", type=int, default=500)
+    parser.add_argument("--save-minutes", type=float, default=10, help="also save this often (0: never)")
+    parser.add_argument(
+        "--eval-minutes", type=float, default=0,
+        help="run the world-simulation evaluation this often and log its figures (0: never)",
+    )  # fmt: skip
+    parser.add_argument("--eval-at-end", action="store_true", help="and once more at the end")
+    parser.add_argument("--eval-clips", type=int, default=24, help="held-out scenes per group")
+    parser.add_argument("--eval-duration", type=int, default=4)
+    parser.add_argument("--eval-steps", type=int, help="sampling steps (default: the config's)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
 

@@ -4,6 +4,7 @@ first: they test the wiring, which training does not change."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,17 @@ import torch
 from generation.engine import Engine, EngineConfig, VideoDiT, get_config
 from tests.cameos.conftest import make_cameo  # noqa: F401 (fixtures the pipeline tests use)
 from tests.feed.conftest import make_video  # noqa: F401
+
+# A tiny latent config: 32x32 frames at 4 fps, 2 frames of 8x8 pixels per latent position, one position a
+# token (the portrait latent grid is 5x3, so larger patches would not divide it).
+TINY_LATENT = dataclasses.replace(
+    get_config("tiny"),
+    name="tiny-latent",
+    latent_channels=8,
+    codec_width=16,
+    patch=(1, 1, 1),
+    prediction="velocity",
+)
 
 
 def perturbed_model(config: str = "tiny", seed: int = 0, scale: float = 0.1) -> VideoDiT:

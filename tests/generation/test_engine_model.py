@@ -118,7 +118,8 @@ def test_guidance_branches_in_one_batch_equal_separate_calls():
                 reference_pooled=cond.reference_pooled[i : i + 1],
             )
             alone = model(x[i : i + 1], torch.full((1,), 0.4), single)
-            torch.testing.assert_close(together[i : i + 1], alone, rtol=1e-4, atol=1e-5)
+            # float32 sums in another order: errors scale with the activations (outputs reach about 30).
+            torch.testing.assert_close(together[i : i + 1], alone, rtol=1e-4, atol=5e-5)
 
 
 def test_gradients_flow_from_the_reference_frame_into_the_video():

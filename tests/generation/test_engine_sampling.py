@@ -227,7 +227,7 @@ def test_a_foreign_safetensors_file_and_a_missing_file_are_refused(tmp_path):
 
 def test_an_unknown_config_is_named():
     with pytest.raises(
-        UnknownConfig, match="unknown engine config 'huge'; choose one of tiny, demo, base, large"
+        UnknownConfig, match="unknown engine config 'huge'; choose one of tiny, demo, latent, base, large"
     ):
         get_config("huge")
     with pytest.raises(UnknownConfig):
@@ -341,7 +341,7 @@ def test_the_engine_defaults_to_the_shipped_demo_checkpoint():
         assert handle.metadata()["weights"] == "ema"
         assert int(handle.metadata()["step"]) > 0
     # Trained weights are not the zero-initialised output layer of an untrained model.
-    assert engine.model.final.weight.abs().sum() > 0
+    assert engine.model.final_layer.linear.weight.abs().sum() > 0
 
 
 def test_the_loss_weight_cap_only_changes_low_noise_samples():

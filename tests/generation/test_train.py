@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
 import torch
 from safetensors import safe_open
 
 from generation.engine import Engine, GenerationRequest, get_config, load_checkpoint, world
 from generation.engine.text import shared_encoder
-from generation.engine.train import batch_shapes, main, make_batch
+from generation.engine.train import KEY_METRICS, batch_shapes, main, make_batch
 
 TINY = get_config("tiny")
 
@@ -36,7 +37,7 @@ def test_training_writes_a_loadable_checkpoint_and_logs_the_loss(tmp_path):
     assert all(r["loss"] > 0 for r in records)
     assert "heldout_loss" in records[1]
     # The EMA weights moved away from the initial (zero) output layer.
-    assert model.final.weight.abs().sum() > 0
+    assert model.final_layer.linear.weight.abs().sum() > 0
 
 
 def test_a_resumed_run_matches_an_uninterrupted_one(tmp_path):
@@ -75,3 +76,32 @@ def test_batches_carry_captions_references_and_guidance_dropout():
     assert kept_text.any() and not kept_text.all()
     assert torch.count_nonzero(batch.cond.pooled[~kept_text]) == 0
     assert batch.cond.reference_present.any()
+
+
+def test_a_cpu_time_budget_stops_training_and_resuming_keeps_counting_it(tmp_path):
+    assert run(tmp_path, "--steps", "50", "--cpu-minutes", "0.0001") == 0
+    records = [json.loads(line) for line in (tmp_path / "tiny.log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1]  # one step costs more than 6 ms of CPU
+    spent = records[0]["cpu_hours"]
+    assert spent > 0
+    with safe_open(str(tmp_path / "tiny.train.safetensors"), framework="pt") as handle:
+        assert float(handle.metadata()["cpu_seconds"]) == pytest.approx(spent * 3600, abs=0.1)
+    assert run(tmp_path, "--steps", "2", "--resume", str(tmp_path / "tiny.train.safetensors")) == 0
+    records = [json.loads(line) for line in (tmp_path / "tiny.log.jsonl").read_text().splitlines()]
+    assert records[-1]["step"] == 2 and records[-1]["cpu_hours"] > spent
+
+
+def test_training_logs_the_world_simulation_metrics_on_held_out_scenes(tmp_path):
+    assert run(tmp_path, "--steps", "2", "--eval-minutes", "0.000001", "--eval-clips", "1",
+               "--eval-duration", "2", "--eval-steps", "1") == 0  # fmt: skip
+    records = [json.loads(line) for line in (tmp_path / "tiny.log.jsonl").read_text().splitlines()]
+    evaluations = [r for r in records if "heldout" in r]
+    assert [r["step"] for r in evaluations] == [1, 2]
+    figures = evaluations[0]["heldout"]
+    assert set(KEY_METRICS) <= set(figures)
+    assert 0.0 <= figures["persistence"] <= 1.0 and figures["seconds_per_clip"] > 0
+
+
+def test_a_latent_config_needs_its_autoencoder(tmp_path, capsys):
+    assert main(["--config", "latent", "--out", str(tmp_path / "x.safetensors"), "--steps", "1"]) == 2
+    assert "--codec" in capsys.readouterr().err
