@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from generation.engine.config import EngineConfig
+from generation.engine.model import patchify, unpatchify
 
 
 class Codec(nn.Module):
@@ -94,6 +95,12 @@ class VideoAutoencoder(Codec):
             decoder.append(ResBlock(widths[level]))
         decoder += [nn.GroupNorm(8, widths[0]), nn.SiLU(), nn.Conv2d(widths[0], 3 * st, 3, padding=1)]
         self.decoder = nn.Sequential(*decoder)
+        # Linear paths between a frame group's st x ss x ss pixel cube and its latent vector, beside the
+        # convolutions: they learn the coarse picture (the room, each cube's mean colour) within a few
+        # hundred steps, and the convolutions learn the detail on top.
+        self.cube = (st, sh, sw)
+        self.linear_in = nn.Linear(st * sh * sw * 3, self.channels)
+        self.linear_out = nn.Linear(self.channels, st * sh * sw * 3)
         # Per-channel latent statistics, set by ``calibrate``: latents are (z - shift) / scale.
         self.register_buffer("shift", torch.zeros(self.channels))
         self.register_buffer("scale", torch.ones(self.channels))
@@ -108,16 +115,19 @@ class VideoAutoencoder(Codec):
         return x.reshape(b * (t // self.frames), self.frames * c, h, w)
 
     def encode_raw(self, clip: Tensor) -> Tensor:
-        b, t = clip.shape[:2]
+        b, t, h, w, _ = clip.shape
+        st, sh, sw = self.cube
         z = self.encoder(self._stack(clip))
-        return z.reshape(b, t // self.frames, *z.shape[1:]).permute(0, 1, 3, 4, 2)
+        z = z.reshape(b, t // self.frames, *z.shape[1:]).permute(0, 1, 3, 4, 2)
+        return z + self.linear_in(patchify(clip, self.cube)).reshape(b, t // st, h // sh, w // sw, -1)
 
     def decode_raw(self, latent: Tensor) -> Tensor:
         b, tl, hl, wl, c = latent.shape
         x = self.decoder(latent.permute(0, 1, 4, 2, 3).reshape(b * tl, c, hl, wl))
         h, w = x.shape[-2:]
         x = x.reshape(b, tl, self.frames, 3, h, w).permute(0, 1, 2, 4, 5, 3)
-        return x.reshape(b, tl * self.frames, h, w, 3)
+        x = x.reshape(b, tl * self.frames, h, w, 3)
+        return x + unpatchify(self.linear_out(latent.reshape(b, tl * hl * wl, c)), self.cube, (tl, hl, wl))
 
     # -- normalised coding, what the transformer sees -------------------------------------------------------
 

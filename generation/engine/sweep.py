@@ -116,10 +116,9 @@ def run(candidate: Candidate, out: Path, budget: Budget) -> dict[str, Any]:
     figures = evaluation(load_checkpoint(checkpoint), shared_encoder(), torch.device("cpu"))
     codec_seconds = 0.0
     if codec:
-        from safetensors import safe_open
+        from generation.engine.train_codec import codec_cpu_seconds
 
-        with safe_open(codec, framework="pt") as handle:
-            codec_seconds = float((handle.metadata() or {}).get("cpu_seconds", 0.0))
+        codec_seconds = codec_cpu_seconds(codec)
     result = {
         "name": candidate.name,
         "note": candidate.note,

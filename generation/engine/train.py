@@ -232,7 +232,7 @@ def evaluation_loss(model: VideoDiT, batch: Batch, device: torch.device, autocas
     generator = torch.Generator().manual_seed(0)
     losses = []
     cond = batch.cond.to(device)
-    clean = batch.clean.to(device)
+    clean = model.encode(batch.clean.to(device))
     for t in (0.1, 0.3, 0.5, 0.7, 0.9):
         noise = torch.randn(clean.shape, generator=generator).to(device)
         times = torch.full((clean.shape[0],), t, device=device)
@@ -283,11 +283,27 @@ def ema_model(config: EngineConfig, model: VideoDiT, ema: dict[str, torch.Tensor
     return copy
 
 
-def load_codec(model: VideoDiT, path: str) -> None:
-    """Puts a trained autoencoder (``train_codec``'s output) into ``model.codec``."""
+ENCODER_PARTS = ("encoder.", "linear_in.", "shift", "scale")
+
+
+def load_codec(model: VideoDiT, path: str, *, same_latents: bool = False) -> None:
+    """Puts a trained autoencoder (``train_codec``'s output) into ``model.codec``. With ``same_latents`` its
+    encoder must be the one the model has (a decoder trained further with ``--decoder-only``): what the
+    model learnt stays valid."""
     from generation.engine.train_codec import load_autoencoder
 
-    model.codec.load_state_dict(load_autoencoder(path, model.config).state_dict())
+    new = load_autoencoder(path, model.config).state_dict()
+    if same_latents:
+        old = model.codec.state_dict()
+        changed = [
+            k for k in new if k.startswith(ENCODER_PARTS) and not torch.equal(new[k], old[k].to(new[k]))
+        ]
+        if changed:
+            raise CheckpointError(
+                f"{path} encodes clips differently from the model's autoencoder ({changed[0]} differs): "
+                "only a decoder trained further can replace it"
+            )
+    model.codec.load_state_dict(new)
 
 
 def train(args: argparse.Namespace) -> Path:
@@ -300,7 +316,7 @@ def train(args: argparse.Namespace) -> Path:
     torch.manual_seed(args.seed)
     model = load_checkpoint(args.init, config=config) if args.init else VideoDiT(config)
     if args.codec:
-        load_codec(model, args.codec)
+        load_codec(model, args.codec, same_latents=bool(args.init))
     if config.latent and not args.init and not args.resume and not args.codec:
         raise ValueError(f"{config.name!r} works on latents: name its trained autoencoder with --codec")
     model = model.to(device).train()
@@ -315,6 +331,10 @@ def train(args: argparse.Namespace) -> Path:
     if args.resume:
         step, cpu_before = load_state(Path(args.resume), model, ema, optimiser)
         print(f"resumed from {args.resume} at step {step}", file=sys.stderr)
+        if args.codec:  # a decoder trained further since: into the model and its EMA
+            load_codec(model, args.codec, same_latents=True)
+            for name, tensor in model.codec.state_dict().items():
+                ema[f"codec.{name}"].copy_(tensor)
     for group in optimiser.param_groups:
         group["lr"] = args.lr
     encoder = shared_encoder()

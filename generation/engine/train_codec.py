@@ -50,20 +50,44 @@ def clip_batch(
     return pixels, foreground
 
 
+def _window_start(extent: int, size: int, rng: random.Random, inside: int | None) -> int:
+    """A window start on the 8-pixel grid; with ``inside``, one whose window holds that pixel, if any."""
+    starts = range(0, extent - size + 1, 8)
+    if inside is not None:
+        holding = [s for s in starts if s <= inside < s + size]
+        if holding:
+            return rng.choice(holding)
+    return rng.choice(starts)
+
+
 def crops(
-    pixels: torch.Tensor, foreground: torch.Tensor, frames: int, count: int, size: int, rng: random.Random
+    pixels: torch.Tensor,
+    foreground: torch.Tensor,
+    frames: int,
+    count: int,
+    size: int,
+    rng: random.Random,
+    focus: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``count`` random frame groups of ``frames`` frames, each cut to a random ``size`` x ``size`` window on
-    the codec's 8-pixel grid: ``[count, frames, size, size, 3]`` and their foreground. A convolutional codec
-    learns the same from a window as from the whole frame, at a fraction of the cost."""
+    """``count`` random frame groups of ``frames`` frames, each cut to a ``size`` x ``size`` window on the
+    codec's 8-pixel grid: ``[count, frames, size, size, 3]`` and their foreground. A convolutional codec
+    learns the same from a window as from the whole frame, at a fraction of the cost. With probability
+    ``focus`` a window is placed over a random foreground pixel of its group, so more of the (scarce)
+    objects and characters are seen per step."""
     b, t, h, w, _ = pixels.shape
     groups = pixels.reshape(b * (t // frames), frames, h, w, 3)
     masks = foreground.reshape(b * (t // frames), frames, h, w)
     out, out_masks = [], []
     for _ in range(count):
         i = rng.randrange(groups.shape[0])
-        top = 8 * rng.randrange((h - size) // 8 + 1)
-        left = 8 * rng.randrange((w - size) // 8 + 1)
+        row = col = None
+        if focus and rng.random() < focus:
+            rows, cols = torch.nonzero(masks[i].any(0), as_tuple=True)
+            if len(rows):
+                k = rng.randrange(len(rows))
+                row, col = int(rows[k]), int(cols[k])
+        top = _window_start(h, size, rng, row)
+        left = _window_start(w, size, rng, col)
         out.append(groups[i, :, top : top + size, left : left + size])
         out_masks.append(masks[i, :, top : top + size, left : left + size])
     return torch.stack(out), torch.stack(out_masks)
@@ -72,8 +96,11 @@ def crops(
 def reconstruction_loss(
     decoded: torch.Tensor, target: torch.Tensor, foreground: torch.Tensor, weight: float
 ) -> torch.Tensor:
+    """Foreground-weighted mean absolute error plus mean squared error (the squared term pulls hardest on
+    the large errors: a wrong colour, a missing edge)."""
     w = 1.0 + (weight - 1.0) * foreground.float()[..., None]
-    return ((decoded - target).abs() * w).sum() / (w.sum() * 3)
+    error = decoded - target
+    return ((error.abs() + error.square()) * w).sum() / (w.sum() * 3)
 
 
 def save_autoencoder(
@@ -107,6 +134,14 @@ def load_autoencoder(path: str | Path, config: EngineConfig) -> VideoAutoencoder
     return codec
 
 
+def codec_cpu_seconds(path: str | Path) -> float:
+    """The CPU time an autoencoder file has been trained for, resumed stretches included."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt", device="cpu") as handle:
+        return float((handle.metadata() or {}).get("cpu_seconds", 0.0))
+
+
 @torch.no_grad()
 def calibrate(codec: VideoAutoencoder, config: EngineConfig, durations: list[int], clips: int = 24) -> None:
     rng = random.Random(7)
@@ -122,8 +157,15 @@ def train_codec(args: argparse.Namespace) -> Path:
         raise ValueError(f"{config.name!r} works on pixels: it has no autoencoder to train")
     torch.manual_seed(args.seed)
     codec = load_autoencoder(args.resume, config) if args.resume else VideoAutoencoder(config)
+    before = codec_cpu_seconds(args.resume) if args.resume else 0.0
     codec.train()
-    optimiser = torch.optim.AdamW(codec.parameters(), lr=args.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    if args.decoder_only and not args.resume:
+        raise ValueError("--decoder-only continues a trained autoencoder: name it with --resume")
+    if args.decoder_only:  # the latents stay exactly what they were: a model trained on them still fits
+        codec.encoder.requires_grad_(False)
+        codec.linear_in.requires_grad_(False)
+    trainable = [p for p in codec.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(trainable, lr=args.lr, betas=(0.9, 0.99), weight_decay=0.0)
     durations = [int(d) for d in args.durations.split(",")]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +178,9 @@ def train_codec(args: argparse.Namespace) -> Path:
         while step < args.steps and time.process_time() - cpu_started < cpu_limit:
             pixels, foreground = clip_batch(config, rng, args.batch, durations)
             if args.crop:
-                pixels, foreground = crops(pixels, foreground, codec.frames, args.crops, args.crop, rng)
+                pixels, foreground = crops(
+                    pixels, foreground, codec.frames, args.crops, args.crop, rng, focus=args.focus
+                )
             lr = args.lr * min(1.0, (step + 1) / args.warmup)
             lr *= (
                 0.5 * (1 + math.cos(math.pi * min(1.0, (time.process_time() - cpu_started) / cpu_limit)))
@@ -145,7 +189,8 @@ def train_codec(args: argparse.Namespace) -> Path:
             )
             for group in optimiser.param_groups:
                 group["lr"] = lr
-            z = codec.encode_raw(pixels)
+            with torch.set_grad_enabled(not args.decoder_only):
+                z = codec.encode_raw(pixels)
             # Each sample's latents get noise of a random level up to --latent-noise (half get none).
             level = torch.rand(z.shape[0], 1, 1, 1, 1) * args.latent_noise * 2 - args.latent_noise
             noise = level.clamp(min=0) * z.detach().std() * torch.randn_like(z)
@@ -154,7 +199,7 @@ def train_codec(args: argparse.Namespace) -> Path:
             loss = loss + args.latent_penalty * z.square().mean()
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(codec.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimiser.step()
             step += 1
             record = {"step": step, "loss": loss.item(), "cpu_seconds": time.process_time() - cpu_started}
@@ -164,15 +209,18 @@ def train_codec(args: argparse.Namespace) -> Path:
                 print(f"codec step {step}: loss {loss.item():.4f}", file=sys.stderr)
             if args.save_minutes and time.perf_counter() - last_save > args.save_minutes * 60:
                 codec.eval()
-                calibrate(codec, config, durations)
-                save_autoencoder(codec, config, out, {"step": str(step)})
+                if not args.decoder_only:
+                    calibrate(codec, config, durations)
+                cpu = before + time.process_time() - cpu_started
+                save_autoencoder(codec, config, out, {"step": str(step), "cpu_seconds": f"{cpu:.1f}"})
                 codec.train()
                 last_save = time.perf_counter()
     codec.eval()
-    calibrate(codec, config, durations)
-    cpu = time.process_time() - cpu_started
+    if not args.decoder_only:
+        calibrate(codec, config, durations)
+    cpu = before + time.process_time() - cpu_started
     save_autoencoder(codec, config, out, {"step": str(step), "cpu_seconds": f"{cpu:.1f}"})
-    print(f"codec step {step}: wrote {out} after {cpu / 60:.1f} CPU-minutes", file=sys.stderr)
+    print(f"codec step {step}: wrote {out} after {cpu / 60:.1f} CPU-minutes in all", file=sys.stderr)
     return out
 
 
@@ -189,6 +237,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=4, help="clips per step")
     parser.add_argument("--crop", type=int, default=32, help="train on windows this size (0: whole frames)")
     parser.add_argument("--crops", type=int, default=32, help="windows per step")
+    parser.add_argument("--focus", type=float, default=0.75, help="share of windows placed over an object")
+    parser.add_argument(
+        "--decoder-only",
+        action="store_true",
+        help="train only the decoder of --resume: the latents (and a model trained on them) stay valid",
+    )
     parser.add_argument("--durations", default="2")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--warmup", type=int, default=100)

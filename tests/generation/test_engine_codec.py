@@ -226,3 +226,42 @@ def test_training_the_autoencoder_writes_a_calibrated_codec_that_reconstructs(tm
     with pytest.raises(CheckpointError, match="cannot read"):
         load_autoencoder(out, dataclasses.replace(TINY_LATENT, latent_channels=4))
     assert train_codec_main(["--config", "tiny", "--out", str(tmp_path / "x.safetensors")]) == 2
+
+
+def test_focused_crops_hold_the_foreground():
+    pixels = torch.zeros(1, 2, 64, 64, 3)
+    foreground = torch.zeros(1, 2, 64, 64, dtype=torch.bool)
+    foreground[0, 1, 50, 5] = True  # one object pixel, near the bottom left
+    _, masks = crops(pixels, foreground, 2, 20, 32, random.Random(1), focus=1.0)
+    assert all(mask.any() for mask in masks)
+    _, masks = crops(pixels, foreground, 2, 40, 32, random.Random(1), focus=0.0)
+    assert not all(mask.any() for mask in masks)  # unfocused windows miss it now and then
+
+
+def test_a_decoder_trained_further_keeps_the_latents_and_replaces_the_models_decoder(tmp_path, monkeypatch):
+    from generation.engine import config as config_module
+    from generation.engine.train import main as train_main
+
+    monkeypatch.setitem(config_module.CONFIGS, TINY_LATENT.name, TINY_LATENT)
+    first, second, other = tmp_path / "a.safetensors", tmp_path / "b.safetensors", tmp_path / "c.safetensors"
+    common = ["--config", TINY_LATENT.name, "--crop", "0", "--durations", "2", "--threads", "1", "--quiet"]
+    assert train_codec_main([*common, "--out", str(first), "--steps", "3"]) == 0
+    assert train_codec_main([*common, "--out", str(second), "--steps", "3", "--resume", str(first),
+                             "--decoder-only", "--lr", "1e-2"]) == 0  # fmt: skip
+    assert train_codec_main([*common, "--out", str(other), "--steps", "3", "--seed", "1"]) == 0
+    a, b = load_autoencoder(first, TINY_LATENT), load_autoencoder(second, TINY_LATENT)
+    clip = to_unit(world.make_clip(2, height=32, width=32, frames=8, fps=4).frames)[None]
+    with torch.no_grad():
+        assert torch.equal(a.encode(clip), b.encode(clip))
+        assert not torch.equal(a.decode(a.encode(clip)), b.decode(b.encode(clip)))
+    # A model trained on the first autoencoder's latents takes the new decoder, not another encoder.
+    model = tmp_path / "m.safetensors"
+    dit = ["--config", TINY_LATENT.name, "--out", str(model), "--batch", "2", "--durations", "2"]
+    assert train_main([*dit, "--steps", "1", "--codec", str(first)]) == 0
+    state = str(tmp_path / "m.train.safetensors")
+    assert train_main([*dit, "--steps", "2", "--resume", state, "--codec", str(second)]) == 0
+    from generation.engine import load_checkpoint
+
+    shipped = load_checkpoint(model)
+    torch.testing.assert_close(shipped.codec.decoder[0].weight, b.decoder[0].weight.to(torch.float16).float())
+    assert train_main([*dit, "--steps", "3", "--resume", state, "--codec", str(other)]) == 2
