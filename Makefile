@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean engine-stretch engine-ship
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,31 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The engine's background training, in stretches (README, "Training the engine"). A stretch resumes this
+# machine's own state when there is one, else warm-starts from the shipped weights; it saves every 10
+# minutes and logs the held-out evaluation every 30. THREADS=1 while you work beside it, 2 when the machine
+# is otherwise idle; on a GPU: make engine-stretch DEVICE=cuda BATCH=64.
+ENGINE_CONFIG ?= latent
+ENGINE_RUN := .run/engine
+STRETCH_MINUTES ?= 150
+THREADS ?= 1
+BATCH ?= 8
+DEVICE ?= cpu
+ENGINE_TRAIN_ARGS ?= --lr 5e-4 --warmup 300 --foreground-weight 5 --durations 2,4
+engine-stretch: install
+	mkdir -p $(ENGINE_RUN)
+	$(BIN)/python -m generation.engine.train --config $(ENGINE_CONFIG) \
+		--out $(ENGINE_RUN)/$(ENGINE_CONFIG).safetensors \
+		$$(if [ -f $(ENGINE_RUN)/$(ENGINE_CONFIG).train.safetensors ]; \
+			then echo --resume $(ENGINE_RUN)/$(ENGINE_CONFIG).train.safetensors; \
+			else echo --init generation/engine/weights/$(ENGINE_CONFIG).safetensors; fi) \
+		--minutes $(STRETCH_MINUTES) --threads $(THREADS) --batch $(BATCH) --device $(DEVICE) \
+		--steps 100000000 --save-minutes 10 --eval-minutes 30 --eval-at-end --quiet $(ENGINE_TRAIN_ARGS)
+
+# Makes the stretch's newest EMA weights the shipped checkpoint, with its log thinned.
+engine-ship: install
+	$(BIN)/python -m generation.engine.ship $(ENGINE_RUN)/$(ENGINE_CONFIG).safetensors
 
 clean:
 	rm -rf $(VENV) .run staticfiles

@@ -52,7 +52,7 @@ ASPECT = "square"
 # at the same token count.
 PROMPT = "a red fox trotting through fresh snow at sunrise, low camera, slow pan to the left, take {}"
 WARMUP_PROMPT = "waves rolling onto a pebble beach under a grey sky"
-CPU_SAMPLED = ("tiny", "demo")  # base and large take minutes per clip on a CPU
+CPU_SAMPLED = ("tiny", "demo", "latent")  # base and large take minutes per clip on a CPU
 CPU_SKIPPED = ("large",)
 DEMO_TARGET_S = 15.0  # a 4 s square demo clip on 2 CPU cores
 
@@ -313,9 +313,9 @@ def bench_ours(
         GenerationRequest(prompt=prompt, duration_seconds=DURATION, aspect_ratio=ASPECT, seed=0)
     )
     prepare_s = time.perf_counter() - started
-    frames, height, width, _ = prepared.shape
+    frames, height, width, channels = prepared.shape  # pixels, or a latent config's latents
     cond = batch_conditioning(prepared.conditioning, plan.batch).to(device)
-    x = torch.randn(plan.batch, frames, height, width, 3, device=device)
+    x = torch.randn(plan.batch, frames, height, width, channels, device=device)
     t = torch.rand(plan.batch, device=device)
     forward = maybe_compile(engine.model, compiled)
 
@@ -370,8 +370,8 @@ def bench_theirs(
         patch_size=cfg.patch,
         num_attention_heads=cfg.heads,
         attention_head_dim=cfg.head_dim,
-        in_channels=3,
-        out_channels=3,
+        in_channels=cfg.channels,
+        out_channels=cfg.channels,
         text_dim=TEXT_DIM,
         ffn_dim=int(cfg.dim * cfg.mlp_ratio),
         num_layers=cfg.depth,

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from generation.engine import video as video_io
-from generation.engine.config import ASPECT_RATIOS, CONFIGS
+from generation.engine.config import ASPECT_RATIOS, CONFIGS, DEFAULT_CONFIG
 from generation.engine.errors import EngineError
 from generation.engine.pipeline import Beat, CameoReference, Engine, GenerationRequest, Progress
 
@@ -35,7 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--prompt", required=True)
     parser.add_argument("--out", required=True, type=Path, help="the MP4 to write")
     parser.add_argument("--poster", type=Path, help="the poster image (default: next to the MP4, .jpg)")
-    parser.add_argument("--config", default=None, help=f"one of {', '.join(CONFIGS)} (default: demo)")
+    parser.add_argument(
+        "--config", default=None, help=f"one of {', '.join(CONFIGS)} (default: {DEFAULT_CONFIG})"
+    )
     parser.add_argument("--checkpoint", type=Path, help="a checkpoint file (default: the shipped one)")
     parser.add_argument("--duration", type=int, default=4, help="seconds")
     parser.add_argument("--aspect", default="square", choices=ASPECT_RATIOS)

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from generation.engine.config import EngineConfig, get_config
+from generation.engine.config import DEFAULT_CONFIG, EngineConfig, get_config
 from generation.engine.errors import CheckpointError
 from generation.engine.model import VideoDiT, rename_legacy
 
@@ -21,7 +21,7 @@ FORMAT = "sora_social.engine/1"
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 
-def default_checkpoint(config_name: str = "demo") -> Path | None:
+def default_checkpoint(config_name: str = DEFAULT_CONFIG) -> Path | None:
     """The shipped checkpoint for a config, when the package carries one."""
     path = WEIGHTS_DIR / f"{config_name}.safetensors"
     return path if path.is_file() else None

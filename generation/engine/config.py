@@ -20,6 +20,8 @@ from typing import Any
 from generation.engine.errors import UnknownConfig
 
 ASPECT_RATIOS = ("portrait", "landscape", "square")
+# The config the product serves when none is named: the engine, the worker, the CLI and the evaluation.
+DEFAULT_CONFIG = "demo"
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from generation.engine.config import ASPECT_RATIOS, CONFIGS, EngineConfig, get_config
+from generation.engine.config import ASPECT_RATIOS, CONFIGS, DEFAULT_CONFIG, EngineConfig, get_config
 from generation.engine.world import (
     CHARACTER_COLOURS,
     CHARACTER_GREY_MARGIN,
@@ -1113,7 +1113,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--checkpoint", type=Path, help="the checkpoint to evaluate (default: the shipped one)"
     )
-    parser.add_argument("--config", default=None, help=f"one of {', '.join(CONFIGS)} (default: demo)")
+    parser.add_argument(
+        "--config", default=None, help=f"one of {', '.join(CONFIGS)} (default: {DEFAULT_CONFIG})"
+    )
     parser.add_argument("--clips", type=int, default=24, help="scenes per group (seen, unseen)")
     parser.add_argument("--duration", type=int, default=4, help="seconds per clip")
     parser.add_argument("--steps", type=int, help="sampling steps (default: the config's)")
@@ -1137,7 +1139,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         engines: list[tuple[str, Engine]] = []
         if args.simulator_only:
-            config = get_config(args.config or "demo")
+            config = get_config(args.config or DEFAULT_CONFIG)
         else:
             from generation.engine.model import VideoDiT
             from generation.engine.pipeline import Engine

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from generation.engine import video as video_io
 from generation.engine.checkpoint import default_checkpoint, load_checkpoint
-from generation.engine.config import ASPECT_RATIOS, EngineConfig, get_config
+from generation.engine.config import ASPECT_RATIOS, DEFAULT_CONFIG, EngineConfig, get_config
 from generation.engine.errors import GenerationCancelled, InvalidRequest
 from generation.engine.model import Conditioning, VideoDiT
 from generation.engine.text import EncodedText, TextEncoder, shared_encoder, too_long
@@ -232,9 +232,9 @@ class Engine:
         """From ``checkpoint``; without one, the shipped checkpoint of ``config`` (default ``demo``), or an
         untrained model of that config when none is shipped (``engine.trained`` is then False)."""
         if checkpoint is None:
-            checkpoint = default_checkpoint(config or "demo")
+            checkpoint = default_checkpoint(config or DEFAULT_CONFIG)
         if checkpoint is None:
-            engine = cls(VideoDiT(get_config(config or "demo")), device=device, compile=compile)
+            engine = cls(VideoDiT(get_config(config or DEFAULT_CONFIG)), device=device, compile=compile)
             engine.trained = False
             return engine
         return cls(load_checkpoint(checkpoint, config=config), device=device, compile=compile)

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 
 from generation.engine import world
 from generation.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
-from generation.engine.config import ASPECT_RATIOS, EngineConfig, get_config
+from generation.engine.config import ASPECT_RATIOS, DEFAULT_CONFIG, EngineConfig, get_config
 from generation.engine.errors import CheckpointError
 from generation.engine.model import Conditioning, VideoDiT, rename_legacy
 from generation.engine.objective import rectified_flow_loss
@@ -276,6 +276,15 @@ class HeldOut:
         return figures
 
 
+def checkpoint_progress(path: str | Path) -> tuple[int, float]:
+    """(step, CPU seconds) an engine checkpoint was trained for, from its metadata (0 when it has none)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt", device="cpu") as handle:
+        metadata = handle.metadata() or {}
+    return int(metadata.get("step", 0)), float(metadata.get("cpu_hours", 0.0)) * 3600
+
+
 def ema_model(config: EngineConfig, model: VideoDiT, ema: dict[str, torch.Tensor]) -> VideoDiT:
     copy = VideoDiT(config)
     reference = model.state_dict()
@@ -328,6 +337,10 @@ def train(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     state_path = out.with_name(out.stem + ".train.safetensors")
     step, cpu_before = 0, 0.0
+    if args.init and not args.resume:
+        # A warm start from shipped weights continues their step count (and so draws new data) and their
+        # CPU-hours, so the curve of a run made of several stretches reads as one.
+        step, cpu_before = checkpoint_progress(args.init)
     if args.resume:
         step, cpu_before = load_state(Path(args.resume), model, ema, optimiser)
         print(f"resumed from {args.resume} at step {step}", file=sys.stderr)
@@ -457,7 +470,7 @@ def _save(
 ) -> None:
     reference = model.state_dict()
     weights = {name: tensor.to(reference[name].dtype) for name, tensor in ema.items()}
-    metadata = {"step": str(step), "weights": "ema", "cpu_hours": f"{cpu_seconds / 3600:.3f}"}
+    metadata = {"step": str(step), "weights": "ema", "cpu_hours": f"{cpu_seconds / 3600:.6f}"}
     save_checkpoint(model, out, state=weights, metadata=metadata, dtype=dtype)
     save_state(state_path, model, ema, optimiser, step, cpu_seconds)
 
@@ -466,7 +479,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m generation.engine.train", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--config", default="demo")
+    parser.add_argument("--config", default=DEFAULT_CONFIG)
     parser.add_argument("--out", required=True, help="the EMA checkpoint to write (.safetensors)")
     parser.add_argument("--resume", help="a .train.safetensors state to continue from")
     parser.add_argument("--init", help="start from the weights of an engine checkpoint")

@@ -229,7 +229,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m generation.engine.train_codec",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    parser.add_argument("--config", default="demo")
+    parser.add_argument("--config", default="latent")
     parser.add_argument("--out", required=True)
     parser.add_argument("--resume", help="an autoencoder to continue training")
     parser.add_argument("--steps", type=int, default=100_000)

@@ -105,3 +105,33 @@ def test_training_logs_the_world_simulation_metrics_on_held_out_scenes(tmp_path)
 def test_a_latent_config_needs_its_autoencoder(tmp_path, capsys):
     assert main(["--config", "latent", "--out", str(tmp_path / "x.safetensors"), "--steps", "1"]) == 2
     assert "--codec" in capsys.readouterr().err
+
+
+def test_a_warm_start_from_shipped_weights_continues_their_step_and_cpu_hours(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run(first, "--steps", "2") == 0
+    shipped = first / "tiny.safetensors"
+    with safe_open(str(shipped), framework="pt") as handle:
+        spent = float(handle.metadata()["cpu_hours"])
+    assert spent > 0
+    assert run(second, "--steps", "4", "--init", str(shipped)) == 0
+    records = [json.loads(line) for line in (second / "tiny.log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [3, 4]
+    assert records[0]["cpu_hours"] > spent
+
+
+def test_shipping_copies_the_checkpoint_and_appends_a_thinned_log(tmp_path, capsys):
+    from generation.engine.ship import main as ship_main
+
+    assert run(tmp_path, "--steps", "5") == 0  # held-out loss at steps 2 and 4
+    target = tmp_path / "weights" / "tiny.safetensors"
+    assert ship_main([str(tmp_path / "tiny.safetensors"), "--to", str(target), "--every", "5"]) == 0
+    assert load_checkpoint(target, config="tiny") is not None and target.with_suffix(".json").is_file()
+    shipped = [json.loads(line) for line in target.with_suffix(".log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in shipped] == [2, 4, 5]
+    assert run(tmp_path, "--steps", "6", "--resume", str(tmp_path / "tiny.train.safetensors")) == 0
+    assert ship_main([str(tmp_path / "tiny.safetensors"), "--to", str(target), "--every", "5"]) == 0
+    shipped = [json.loads(line) for line in target.with_suffix(".log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in shipped] == [2, 4, 5, 6]  # the second stretch's lines only, once
+    assert ship_main([str(tmp_path / "tiny.train.safetensors"), "--to", str(target)]) == 2
+    assert "not an engine checkpoint" in capsys.readouterr().err
