@@ -49,7 +49,12 @@ CANDIDATES: dict[str, Candidate] = {
         Candidate("p16", "demo", LARGE_PATCH, note="2x16x16 pixel cubes, bottleneck embedding, x-prediction"),
         Candidate("p16-fg", "demo", LARGE_PATCH, {"foreground_weight": 10.0}, note="p16, foreground x10"),
         Candidate("latent", "latent", note="autoencoder 2x8x8 -> 16 ch, 1x2x2 latent patches, velocity"),
-        Candidate("latent-fg", "latent", train={"foreground_weight": 5.0}, note="latent, foreground x5"),
+        Candidate(
+            "latent-fg",
+            "latent",
+            train={"foreground_weight": 5.0, "lr": 5e-4, "warmup": 300},
+            note="latent, foreground x5, lr 5e-4 (the first long run's recipe)",
+        ),
         Candidate(
             "latent-fg-lr",
             "latent",

@@ -115,7 +115,11 @@ def save_autoencoder(
 
 
 def load_autoencoder(path: str | Path, config: EngineConfig) -> VideoAutoencoder:
+    """An autoencoder file, or the autoencoder inside a latent config's engine checkpoint (so a shipped
+    model's decoder can be trained further without a second file)."""
     from safetensors import safe_open
+
+    from generation.engine.checkpoint import FORMAT as ENGINE_FORMAT
 
     try:
         with safe_open(str(path), framework="pt", device="cpu") as handle:
@@ -123,7 +127,11 @@ def load_autoencoder(path: str | Path, config: EngineConfig) -> VideoAutoencoder
             tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
     except Exception as exc:
         raise CheckpointError(f"{path} is not a readable autoencoder: {exc}") from None
-    if metadata.get("format") != FORMAT:
+    if metadata.get("format") == ENGINE_FORMAT:
+        tensors = {name[6:]: t.float() for name, t in tensors.items() if name.startswith("codec.")}
+        if not tensors:
+            raise CheckpointError(f"{path} is an engine checkpoint without an autoencoder")
+    elif metadata.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an autoencoder of this engine")
     stored = EngineConfig.from_json(metadata["config"])
     keys = ("latent_channels", "codec_stride", "codec_width")

@@ -265,3 +265,28 @@ def test_a_decoder_trained_further_keeps_the_latents_and_replaces_the_models_dec
     shipped = load_checkpoint(model)
     torch.testing.assert_close(shipped.codec.decoder[0].weight, b.decoder[0].weight.to(torch.float16).float())
     assert train_main([*dit, "--steps", "3", "--resume", state, "--codec", str(other)]) == 2
+
+
+def test_the_autoencoder_inside_a_shipped_checkpoint_can_be_trained_further(tmp_path, monkeypatch):
+    from generation.engine import config as config_module
+    from generation.engine import load_checkpoint
+    from generation.engine.train import main as train_main
+
+    monkeypatch.setitem(config_module.CONFIGS, TINY_LATENT.name, TINY_LATENT)
+    codec, model = tmp_path / "codec.safetensors", tmp_path / "m.safetensors"
+    common = ["--config", TINY_LATENT.name, "--crop", "0", "--durations", "2", "--threads", "1", "--quiet"]
+    assert train_codec_main([*common, "--out", str(codec), "--steps", "2"]) == 0
+    dit = ["--config", TINY_LATENT.name, "--out", str(model), "--batch", "2", "--durations", "2"]
+    assert train_main([*dit, "--steps", "1", "--codec", str(codec)]) == 0
+    inside = load_autoencoder(model, TINY_LATENT)
+    shipped = load_checkpoint(model).codec
+    for name, tensor in inside.state_dict().items():
+        assert torch.equal(tensor, shipped.state_dict()[name]), name
+    further = tmp_path / "further.safetensors"
+    assert train_codec_main([*common, "--out", str(further), "--steps", "2", "--resume", str(model),
+                             "--decoder-only"]) == 0  # fmt: skip
+    assert train_main([*dit, "--steps", "2", "--init", str(model), "--codec", str(further)]) == 0
+    with pytest.raises(CheckpointError, match="without an autoencoder"):
+        tiny = tmp_path / "tiny.safetensors"
+        assert train_main(["--config", "tiny", "--out", str(tiny), "--steps", "1", "--batch", "2"]) == 0
+        load_autoencoder(tiny, TINY_LATENT)
