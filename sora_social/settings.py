@@ -14,8 +14,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from generation.engine import config as _engine_config
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -308,8 +306,9 @@ FEED_BIG_ACCOUNT_FOLLOWERS = int(os.environ.get("FEED_BIG_ACCOUNT_FOLLOWERS", "5
 FEED_FANOUT_CHUNK = int(os.environ.get("FEED_FANOUT_CHUNK", "1000"))
 
 # Generation (the generation app): the engine the gpu workers run, quotas, the prompt policy, provenance.
-# The engine's own default (generation.engine.config.DEFAULT_CONFIG, a plain module without Django).
-GENERATION_ENGINE_CONFIG = os.environ.get("GENERATION_ENGINE_CONFIG", _engine_config.DEFAULT_CONFIG)
+# The engine's own default, generation.engine.config.DEFAULT_CONFIG (not imported here: that package pulls in
+# PyTorch, which the web processes do not need); a test keeps the two the same.
+GENERATION_ENGINE_CONFIG = os.environ.get("GENERATION_ENGINE_CONFIG", "demo")
 # A checkpoint file; empty: the one shipped for the config (an untrained model if none is shipped).
 GENERATION_CHECKPOINT = os.environ.get("GENERATION_CHECKPOINT", "")
 GENERATION_DEVICE = os.environ.get("GENERATION_DEVICE", "")  # empty: cuda when there is one, else cpu

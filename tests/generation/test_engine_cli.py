@@ -68,3 +68,17 @@ def test_bad_input_exits_with_a_message(tmp_path, capsys):
     assert main(["--prompt", "a ball", "--out", out, "--config", "tiny", "--cameo", str(not_image)]) == 2
     assert "notes.txt" in capsys.readouterr().err
     assert not Path(out).exists()
+
+
+def test_the_settings_default_engine_is_the_engines_own_default(monkeypatch):
+    import importlib
+
+    from generation.engine.config import DEFAULT_CONFIG
+    from sora_social import settings as settings_module
+
+    monkeypatch.delenv("GENERATION_ENGINE_CONFIG", raising=False)
+    fresh = importlib.reload(settings_module)
+    try:
+        assert fresh.GENERATION_ENGINE_CONFIG == DEFAULT_CONFIG
+    finally:
+        importlib.reload(settings_module)
