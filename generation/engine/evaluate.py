@@ -133,6 +133,11 @@ from generation.engine.world import (
 if TYPE_CHECKING:
     from generation.engine.pipeline import Engine
 
+# The figures that have targets: what training logs and the sweep compares.
+KEY_METRICS = (
+    "persistence", "gravity_pass", "gravity_error", "colour_seen", "colour_unseen", "shape_seen",
+    "shape_unseen", "identity_ratio",
+)  # fmt: skip
 EVAL_SEED_BASE = 2**31 + 900_000_000  # above every seed training draws (it draws below 2**31)
 SEED_STRIDE = 100_000  # per --seed
 GROUP_OFFSET = 50_000  # the unseen group's seeds start this far after the seen group's

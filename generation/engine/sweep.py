@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from generation.engine.config import EngineConfig, get_config
+from generation.engine.evaluate import KEY_METRICS
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,6 @@ def ceiling(config: EngineConfig, codec: str, clips: int, duration: int = 4) -> 
     summary["identity_ratio"] = identity / reference if identity is not None and reference else None
     return {key: summary.get(key) for key in (*KEY_METRICS, "count_seen", "count_unseen")}
 
-
-from generation.engine.train import KEY_METRICS  # noqa: E402
 
 COLUMNS = (
     ("persistence", "persist."),

@@ -32,6 +32,7 @@ from generation.engine import world
 from generation.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
 from generation.engine.config import ASPECT_RATIOS, DEFAULT_CONFIG, EngineConfig, get_config
 from generation.engine.errors import CheckpointError
+from generation.engine.evaluate import KEY_METRICS
 from generation.engine.model import Conditioning, VideoDiT, rename_legacy
 from generation.engine.objective import rectified_flow_loss
 from generation.engine.pipeline import to_unit
@@ -239,12 +240,6 @@ def evaluation_loss(model: VideoDiT, batch: Batch, device: torch.device, autocas
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
             losses.append(float(rectified_flow_loss(model, clean, cond, t=times, noise=noise)))
     return sum(losses) / len(losses)
-
-
-KEY_METRICS = (
-    "persistence", "gravity_pass", "gravity_error", "colour_seen", "colour_unseen", "shape_seen",
-    "shape_unseen", "identity_ratio",
-)  # fmt: skip
 
 
 class HeldOut:
