@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -245,6 +245,47 @@ def test_an_object_blanked_out_in_the_open_breaks_persistence(
     assert before.persistence == 1.0 and after.persistence == pytest.approx(28 / 32)
     assert (before.vanishings, before.appearances) == (0, 0)
     assert (after.vanishings, after.appearances) == (1, 1)
+
+
+def apart(a: Sequence[float], b: Sequence[float], gap: float) -> bool:
+    """Boxes (x0, y0, x1, y1) at least ``gap`` px apart on some axis."""
+    return a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
+
+
+def test_extra_copies_of_an_object_break_persistence(
+    pool: list[WorldClip], measured: dict[int, ev.ClipMetrics]
+) -> None:
+    """Each colour's largest blob is always there in a clip full of copies of the prompted colours, so
+    "detected" alone would credit it: an object counts as accounted for only where its colour shows no more
+    object-sized blobs than the prompt has objects of that colour."""
+
+    def subject(clip: WorldClip) -> tuple[int, int, int] | None:
+        width, count = clip.frames.shape[2], len(clip.objects)
+        for n, info in enumerate(clip.objects):
+            for t in range(10, 24):
+                if info.kind != "object" or not all(clear(clip, t + k, n) for k in range(4)):
+                    continue
+                x0, y0, x1, y1 = clip.boxes[t, n]
+                for shift in (x1 - x0 + 8, -(x1 - x0 + 8)):
+                    moved = (x0 + shift, y0, x1 + shift, y1)
+                    others = [box for k in range(4) for box in clip.occluder_boxes[t + k]]
+                    others += [clip.boxes[t + k, m] for k in range(4) for m in range(count) if m != n]
+                    if moved[0] >= 2 and moved[2] <= width - 2 and all(apart(moved, b, 3) for b in others):
+                        return n, t, round(float(shift))
+        return None
+
+    clip = first(pool, lambda c: subject(c) is not None)
+    n, t0, shift = subject(clip) or (0, 0, 0)
+    before = metrics_of(measured, clip)
+    frames = clip.frames.copy()
+    for t in range(t0, t0 + 4):
+        mask = colour_mask(frames[t], clip.objects[n].colour)
+        frames[t][np.roll(mask, shift, axis=1)] = frames[t][mask]
+    after = ev.measure(frames, clip)
+    assert before.persistence == 1.0 and after.persistence == pytest.approx(28 / 32)
+    # Noise has every colour's blobs in most frames: it is not a persistent world.
+    noise = np.random.default_rng(0).integers(0, 256, clip.frames.shape, dtype=np.uint8)
+    assert ev.measure(noise, clip).persistence < 0.5
 
 
 def test_a_one_frame_jump_is_a_teleport(pool: list[WorldClip], measured: dict[int, ev.ClipMetrics]) -> None:
