@@ -70,6 +70,12 @@ def _open(path: Path) -> tuple[dict[str, str], Any]:
     return metadata, handle
 
 
+def checkpoint_metadata(path: str | Path) -> dict[str, str]:
+    """The metadata stored with an engine checkpoint (format, config, step, CPU-hours, ...)."""
+    metadata, _ = _open(Path(path))
+    return dict(metadata)
+
+
 def read_config(path: str | Path) -> EngineConfig:
     metadata, _ = _open(Path(path))
     try:

@@ -6,6 +6,9 @@ into ``generation/engine/weights/`` (the package's default for that config) and 
 the shipped log, thinned so that the repository stays small: every ``--every``-th step, and every line with
 a held-out loss or held-out evaluation. The resumable state (optimiser moments, float32 weights) is never
 shipped: the next stretch on another machine warm-starts from the shipped weights.
+
+``--codec`` ships the checkpoint with a decoder trained further since (``train_codec --decoder-only``): the
+autoencoder's encoder must be the checkpoint's own, so the transformer's latents stay what it learnt.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from generation.engine.checkpoint import WEIGHTS_DIR, read_config
+from generation.engine.checkpoint import WEIGHTS_DIR, checkpoint_metadata, read_config
 from generation.engine.errors import CheckpointError
 
 MAX_CHECKPOINT_BYTES = 25 * 1024 * 1024
@@ -34,17 +37,29 @@ def thinned(lines: list[str], every: int) -> list[str]:
     return kept
 
 
-def ship(source: Path, target: Path, every: int = 20) -> tuple[Path, int]:
-    """Copies ``source`` (an engine checkpoint) and its sidecar to ``target`` and appends its thinned log;
-    returns the shipped checkpoint and the number of log lines added."""
+def ship(source: Path, target: Path, every: int = 20, codec: Path | None = None) -> tuple[Path, int]:
+    """Copies ``source`` (an engine checkpoint) and its sidecar to ``target`` (with ``codec``'s decoder in
+    place of its own, when given) and appends its thinned log; returns the shipped checkpoint and the number
+    of log lines added."""
     config = read_config(source)  # refuses anything that is not an engine checkpoint
     if source.stat().st_size > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(f"{source} is {source.stat().st_size / 2**20:.1f} MiB: ship float16 weights")
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    sidecar = source.with_suffix(".json")
-    if sidecar.is_file():
-        shutil.copyfile(sidecar, target.with_suffix(".json"))
+    if codec is not None:
+        import torch
+
+        from generation.engine.checkpoint import load_checkpoint, save_checkpoint
+        from generation.engine.train import load_codec
+
+        model = load_checkpoint(source, config=config)
+        load_codec(model, str(codec), same_latents=True)
+        metadata = {k: v for k, v in checkpoint_metadata(source).items() if k not in ("format", "config")}
+        save_checkpoint(model, target, metadata={**metadata, "codec": codec.name}, dtype=torch.float16)
+    else:
+        shutil.copyfile(source, target)
+        sidecar = source.with_suffix(".json")
+        if sidecar.is_file():
+            shutil.copyfile(sidecar, target.with_suffix(".json"))
     added = 0
     log = source.with_suffix(".log.jsonl")
     if log.is_file():
@@ -67,10 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--to", type=Path, help="default: generation/engine/weights/<config>.safetensors")
     parser.add_argument("--every", type=int, default=20, help="keep every n-th step of the log")
+    parser.add_argument("--codec", type=Path, help="an autoencoder whose decoder replaces the checkpoint's")
     args = parser.parse_args(argv)
     try:
         target = args.to or WEIGHTS_DIR / f"{read_config(args.checkpoint).name}.safetensors"
-        ship(args.checkpoint, target, args.every)
+        ship(args.checkpoint, target, args.every, args.codec)
     except (CheckpointError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from generation.engine import world
-from generation.engine.checkpoint import FORMAT, load_checkpoint, save_checkpoint
+from generation.engine.checkpoint import FORMAT, checkpoint_metadata, load_checkpoint, save_checkpoint
 from generation.engine.config import ASPECT_RATIOS, DEFAULT_CONFIG, EngineConfig, get_config
 from generation.engine.errors import CheckpointError
 from generation.engine.evaluate import KEY_METRICS
@@ -273,10 +273,7 @@ class HeldOut:
 
 def checkpoint_progress(path: str | Path) -> tuple[int, float]:
     """(step, CPU seconds) an engine checkpoint was trained for, from its metadata (0 when it has none)."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt", device="cpu") as handle:
-        metadata = handle.metadata() or {}
+    metadata = checkpoint_metadata(path)
     return int(metadata.get("step", 0)), float(metadata.get("cpu_hours", 0.0)) * 3600
 
 
@@ -293,14 +290,14 @@ ENCODER_PARTS = ("encoder.", "linear_in.", "shift", "scale")
 def load_codec(model: VideoDiT, path: str, *, same_latents: bool = False) -> None:
     """Puts a trained autoencoder (``train_codec``'s output) into ``model.codec``. With ``same_latents`` its
     encoder must be the one the model has (a decoder trained further with ``--decoder-only``): what the
-    model learnt stays valid."""
+    model learnt stays valid; they are compared at float16, the precision a shipped checkpoint keeps."""
     from generation.engine.train_codec import load_autoencoder
 
     new = load_autoencoder(path, model.config).state_dict()
     if same_latents:
         old = model.codec.state_dict()
         changed = [
-            k for k in new if k.startswith(ENCODER_PARTS) and not torch.equal(new[k], old[k].to(new[k]))
+            k for k in new if k.startswith(ENCODER_PARTS) and not torch.equal(new[k].half(), old[k].half())
         ]
         if changed:
             raise CheckpointError(

@@ -16,7 +16,7 @@ from generation.engine.codec import PixelCodec, VideoAutoencoder
 from generation.engine.errors import CheckpointError
 from generation.engine.objective import rectified_flow_loss
 from generation.engine.pipeline import Branch, Guidance, to_unit
-from generation.engine.train import foreground_mask, loss_weights
+from generation.engine.train import ENCODER_PARTS, foreground_mask, loss_weights
 from generation.engine.train_codec import crops, load_autoencoder
 from generation.engine.train_codec import main as train_codec_main
 from tests.generation.conftest import TINY_LATENT, perturbed_model_of
@@ -265,6 +265,20 @@ def test_a_decoder_trained_further_keeps_the_latents_and_replaces_the_models_dec
     shipped = load_checkpoint(model)
     torch.testing.assert_close(shipped.codec.decoder[0].weight, b.decoder[0].weight.to(torch.float16).float())
     assert train_main([*dit, "--steps", "3", "--resume", state, "--codec", str(other)]) == 2
+    # Shipping can swap the further-trained decoder into a checkpoint made with the first one.
+    from generation.engine.ship import main as ship_main
+
+    early, target = tmp_path / "early.safetensors", tmp_path / "shipped" / "m.safetensors"
+    assert train_main([*dit[:3], str(early), *dit[4:], "--steps", "1", "--codec", str(first)]) == 0
+    assert ship_main([str(early), "--to", str(target), "--codec", str(second)]) == 0
+    swapped, before = load_checkpoint(target), load_checkpoint(early)
+    torch.testing.assert_close(swapped.codec.decoder[0].weight, b.decoder[0].weight.to(torch.float16).float())
+    for name, tensor in before.state_dict().items():
+        if not name.startswith("codec.") or name.removeprefix("codec.").startswith(ENCODER_PARTS):
+            assert torch.equal(tensor, swapped.state_dict()[name]), name
+    sidecar = json.loads(target.with_suffix(".json").read_text())
+    assert (sidecar["step"], sidecar["codec"]) == ("1", second.name)
+    assert ship_main([str(early), "--to", str(target), "--codec", str(other)]) == 2  # another encoder
 
 
 def test_the_autoencoder_inside_a_shipped_checkpoint_can_be_trained_further(tmp_path, monkeypatch):
