@@ -19,7 +19,7 @@ from feed.models import Video
 from feed.serializers import CommentSerializer, NotificationSerializer, VideoSerializer
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.selectors import user_get_visible
-from sora_social.core.api import AUTH_ERRORS, InputSerializer, error_responses
+from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, error_responses
 from sora_social.core.errors import Conflict, InvalidInput
 from sora_social.core.pagination import cursor_link, decode_cursor, encode_cursor, parse_limit
 
@@ -287,9 +287,7 @@ class NotificationsView(GenericAPIView):
 
 class NotificationsReadView(APIView):
     class MarkReadInput(InputSerializer):
-        ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
-        )
+        ids = serializers.ListField(child=IdInputField(), required=False, max_length=500)
         all = serializers.BooleanField(required=False, default=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from feed import ranking
 from feed.models import Video
 from feed.selectors import videos_hydrate
 from sora_social.accounts.models import User
+from sora_social.core.ids import parse_decimal
 from sora_social.core.pagination import decode_token, encode_token, invalid_cursor
 from sora_social.core.redis import get_redis
 
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 SESSION_SECONDS = 3600
 SERVED_SECONDS = 3 * 86400
 CURSOR_PREFIX = "fy1:"
+# Past any ranking's length: a cursor beyond it is not one this feed made.
+MAX_SESSION_OFFSET = 1 << 31
 
 
 def _session_key(user_id: int, session: str) -> str:
@@ -53,9 +56,10 @@ def _page(
             client.expire(_session_key(viewer.pk, session), SESSION_SECONDS)
     else:
         session, _, raw_offset = decode_token(cursor, CURSOR_PREFIX).partition(":")
-        offset = int(raw_offset) if raw_offset.isdigit() else -1
-        if offset < 0 or not client.exists(_session_key(viewer.pk, session)):
+        parsed = parse_decimal(raw_offset, highest=MAX_SESSION_OFFSET)
+        if parsed is None or not client.exists(_session_key(viewer.pk, session)):
             raise invalid_cursor()
+        offset = parsed
     ids = [int(i) for i in client.lrange(_session_key(viewer.pk, session), offset, offset + limit - 1)]
     if ids:
         client.sadd(_served_key(viewer.pk), *ids)

@@ -14,7 +14,7 @@ from generation.engine.config import ASPECT_RATIOS
 from generation.engine.pipeline import MAX_SEED, Beat
 from generation.serializers import GenerationJobSerializer, job_data
 from sora_social.accounts.authentication import request_user
-from sora_social.core.api import AUTH_ERRORS, InputSerializer, error_responses
+from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, error_responses
 
 JOB_NOT_FOUND = {"404": "generation_not_found: no such job of yours."}
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -36,14 +36,14 @@ class GenerationInput(InputSerializer):
     duration_seconds = serializers.IntegerField(help_text="One of the allowed lengths, e.g. 2, 4 or 8.")
     aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS)
     cameo_ids = serializers.ListField(
-        child=serializers.CharField(max_length=20),
+        child=IdInputField(),
         required=False,
         default=None,
         max_length=10,
         help_text="Cameos to feature (at most 2). Left out of a remix: the parent's cameos, if you may use "
         "them; a list replaces them (your own cameo in place of the parent's swaps you in).",
     )
-    remix_of = serializers.CharField(max_length=20, required=False, allow_null=True, default=None)
+    remix_of = IdInputField(required=False, allow_null=True, default=None)
     remix_strength = serializers.FloatField(
         required=False,
         allow_null=True,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers, throttling
 from rest_framework.settings import api_settings
+
+from sora_social.core.ids import parse_id
 
 
 def absolute_url(url: str, request: Any = None) -> str:
@@ -19,6 +21,9 @@ def absolute_url(url: str, request: Any = None) -> str:
         return str(request.build_absolute_uri(url))
     return f"{settings.PUBLIC_BASE_URL}{url}"
 
+
+# Ids as clients send them: ASCII decimal, 1 to 2**63 - 1 (the bound is checked, not patterned).
+ID_PATTERN = "^[0-9]{1,19}$"
 
 # Formats datetimes exactly as serializer fields do, for representations built by hand on hot paths.
 DATETIME = serializers.DateTimeField()
@@ -33,6 +38,25 @@ class IdField(serializers.CharField):
 
     def to_representation(self, value: Any) -> str:
         return str(value)
+
+
+@extend_schema_field({"type": "string", "pattern": ID_PATTERN, "example": "1234567890123456789"})
+class IdInputField(IdField):
+    """An id a client sends in a body: one of our ids as a decimal string (or a JSON number), read by the
+    one parser, ``parse_id``; anything else is a 400 naming the field. Whether the object exists, and may be
+    seen, is for the service to say."""
+
+    default_error_messages = {"invalid": "Not a valid id."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:  # type: ignore[override]  # an id, not its text
+        value = parse_id(data)
+        if value is None:
+            self.fail("invalid")
+        return value
 
 
 ErrorSerializer = inline_serializer(

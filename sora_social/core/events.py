@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -27,11 +26,12 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from sora_social.core.ids import parse_decimal
 from sora_social.core.redis import get_redis
 
 logger = logging.getLogger(__name__)
 
-EVENT_ID_PATTERN = re.compile(r"^\d{1,20}-\d{1,20}$")
+MAX_STREAM_PART = (1 << 64) - 1
 HINT_CHANNEL = "events:hint"
 REVOKE_MESSAGE = {"type": "auth.revoked"}
 
@@ -122,7 +122,14 @@ def send_to_groups(groups: list[str], message: dict[str, Any]) -> None:
 
 
 def parse_event_id(value: Any) -> str | None:
-    return value if isinstance(value, str) and EVENT_ID_PATTERN.match(value) else None
+    """An event id a client sends back, ``<milliseconds>-<sequence>`` (two unsigned 64-bit numbers, as Redis
+    stream ids are), or None for anything else."""
+    if not isinstance(value, str):
+        return None
+    raw_ms, dash, raw_sequence = value.partition("-")
+    ms = parse_decimal(raw_ms, highest=MAX_STREAM_PART)
+    sequence = parse_decimal(raw_sequence, highest=MAX_STREAM_PART)
+    return f"{ms}-{sequence}" if dash and ms is not None and sequence is not None else None
 
 
 def read_events(client: Any, user_id: int, after: str, *, until: str = "+", count: int = 500) -> Any:

@@ -20,6 +20,7 @@ NODE_BITS = 10
 SEQUENCE_BITS = 12
 MAX_NODE = (1 << NODE_BITS) - 1
 MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1
+MAX_ID = (1 << 63) - 1
 TIMESTAMP_SHIFT = NODE_BITS + SEQUENCE_BITS
 NODE_COUNTER_KEY = "ids:node"
 
@@ -73,10 +74,24 @@ def id_to_datetime(value: int) -> datetime:
     return datetime.fromtimestamp(((value >> TIMESTAMP_SHIFT) + EPOCH_MS) / 1000, tz=UTC)
 
 
-def parse_id(value: object) -> int | None:
-    """An id from a URL or a body (decimal string or int), or None when it cannot be one of ours."""
+def parse_decimal(value: object, *, highest: int) -> int | None:
+    """A whole number from 0 to ``highest``, given as an int or written in ASCII digits; None otherwise.
+
+    The one parser of the numbers clients send (ids, cursors, query parameters): ``str.isdigit()`` also
+    accepts superscripts and other scripts' digits, which ``int()`` refuses or reads as numbers, and
+    ``int()`` takes signs, spaces and underscores and refuses more than 4,300 digits. None of that is a
+    number of ours, so every such text is simply not one, without ever reaching ``int()``.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isdigit() and len(value) <= 19:
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= len(str(highest))):
+            return None
         value = int(value)
-    return value if isinstance(value, int) and 0 < value < 1 << 63 else None
+    return value if isinstance(value, int) and 0 <= value <= highest else None
+
+
+def parse_id(value: object) -> int | None:
+    """An id from a URL, a body or a cursor (decimal string or int), or None when it cannot be one of ours."""
+    parsed = parse_decimal(value, highest=MAX_ID)
+    return parsed or None

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from sora_social.core.errors import InvalidInput
+from sora_social.core.ids import parse_decimal, parse_id
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
@@ -54,10 +55,10 @@ def encode_cursor(key: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    text = decode_token(cursor, _CURSOR_PREFIX)
-    if not text.isdigit() or int(text) >= 1 << 63:
+    key = parse_id(decode_token(cursor, _CURSOR_PREFIX))
+    if key is None:
         raise invalid_cursor()
-    return int(text)
+    return key
 
 
 def cursor_link(request: Request, cursor: str) -> str:
@@ -71,11 +72,8 @@ def query_int(request: Request, name: str, *, default: int, lowest: int, highest
     raw = request.query_params.get(name)
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = lowest - 1
-    if not lowest <= value <= highest:
+    value = parse_decimal(raw, highest=highest)
+    if value is None or value < lowest:
         raise InvalidInput(
             f"{name} must be a whole number from {lowest} to {highest}.",
             code="invalid",

@@ -23,13 +23,14 @@ from sora_social.core.api import (
     AUTH_ERRORS,
     DATETIME,
     IdField,
+    IdInputField,
     InputSerializer,
     ScopedRateThrottle,
     absolute_url,
     error_responses,
 )
 from sora_social.core.errors import Forbidden, InvalidInput
-from sora_social.core.ids import parse_id
+from sora_social.core.ids import parse_decimal, parse_id
 from sora_social.core.pagination import (
     cursor_link,
     decode_cursor,
@@ -45,6 +46,8 @@ from sora_social.moderation.selectors import Target
 
 LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor, limit or filter"}
 ITEM_NOT_FOUND = {"404": "item_not_found"}
+# A review item's priority is a non-negative database integer.
+MAX_PRIORITY = (1 << 31) - 1
 MODERATOR_ERRORS = {**AUTH_ERRORS, "403": "not_moderator: only moderators may do this."}
 
 
@@ -89,6 +92,15 @@ class ReportsView(APIView):
         reason = serializers.ChoiceField(choices=Report.Reason.choices)
         note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            attrs = super().validate(attrs)
+            if attrs["target_type"] != TargetType.USER:
+                target_id = parse_id(attrs["target_id"])
+                if target_id is None:
+                    raise serializers.ValidationError({"target_id": ["Not a valid id."]})
+                attrs["target_id"] = target_id
+            return attrs
+
     @extend_schema(
         operation_id="reports_create",
         request=ReportInput,
@@ -98,7 +110,8 @@ class ReportsView(APIView):
             **error_responses(
                 **AUTH_ERRORS,
                 **{
-                    "400": "invalid (an unknown reason or target type), cannot_report_yourself",
+                    "400": "invalid (an unknown reason or target type, a target_id that is not an id), "
+                    "cannot_report_yourself",
                     "404": "video_not_found, comment_not_found, user_not_found, cameo_not_found: no such "
                     "target, or not one you may see",
                     "429": "rate_limited: too many reports; see Retry-After",
@@ -135,9 +148,7 @@ class AppealsView(GenericAPIView):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     class AppealInput(InputSerializer):
-        action_id = serializers.CharField(
-            max_length=40, required=False, help_text="Left out: your account's current suspension."
-        )
+        action_id = IdInputField(required=False, help_text="Left out: your account's current suspension.")
         text = serializers.CharField(max_length=2000)
         username = serializers.CharField(max_length=150, required=False)
         password = serializers.CharField(max_length=128, required=False, write_only=True)
@@ -159,7 +170,8 @@ class AppealsView(GenericAPIView):
             **error_responses(
                 **AUTH_ERRORS,
                 **{
-                    "400": "invalid (also: no action_id and no suspension to appeal)",
+                    "400": "invalid (an action_id that is not an id; also: no action_id and no suspension to "
+                    "appeal)",
                     "404": "action_not_found: no such action against you",
                     "409": "already_appealed, appeal_window_closed",
                 },
@@ -413,11 +425,11 @@ class QueueView(APIView):
 
 def _decode_queue_cursor(cursor: str) -> tuple[int, int]:
     text = decode_token(cursor, QUEUE_CURSOR)
-    priority, _, item_id = text.partition(":")
-    try:
-        return int(priority), int(item_id)
-    except ValueError:
-        raise invalid_cursor() from None
+    raw_priority, _, raw_item_id = text.partition(":")
+    priority, item_id = parse_decimal(raw_priority, highest=MAX_PRIORITY), parse_id(raw_item_id)
+    if priority is None or item_id is None:
+        raise invalid_cursor()
+    return priority, item_id
 
 
 class ItemView(APIView):

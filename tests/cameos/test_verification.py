@@ -159,7 +159,8 @@ def test_unknown_and_other_cameos_challenges_are_refused(as_alice, as_bob, bob, 
     theirs = challenge(as_bob, bobs)["challenge_id"]
     assert_error(verify(as_alice, selfie, theirs, recording_of(SUBJECT)), 400, "challenge_invalid")
     assert_error(verify(as_alice, selfie, "12345", recording_of(SUBJECT)), 400, "challenge_invalid")
-    assert_error(verify(as_alice, selfie, "nonsense", recording_of(SUBJECT)), 400, "challenge_invalid")
+    for malformed in ("nonsense", "\u00b9\u00b2", "\uff11\uff12"):  # superscript, full-width digits
+        assert_error(verify(as_alice, selfie, malformed, recording_of(SUBJECT)), 400, "challenge_invalid")
     assert VerificationChallenge.objects.get(pk=int(theirs)).used_at is None
     assert status_of(selfie) == "pending_verification"
 

@@ -56,7 +56,24 @@ def test_event_ids_parse(value):
     assert events.parse_event_id(value) == value
 
 
-@pytest.mark.parametrize("value", [None, 5, "", "abc", "1-", "-1", "1-1-1", "1 -1", "9" * 30 + "-0"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        5,
+        "",
+        "abc",
+        "1-",
+        "-1",
+        "1-1-1",
+        "1 -1",
+        "9" * 30 + "-0",
+        f"{2**64}-0",
+        "1-1\n",
+        "\u00b9-1",  # superscript one
+        "\uff11-1",  # full-width one
+    ],
+)
 def test_bad_event_ids_are_refused(value):
     assert events.parse_event_id(value) is None
 

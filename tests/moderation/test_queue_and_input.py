@@ -350,8 +350,12 @@ def test_one_moderator_at_a_time(bob, as_carol, mod, mod2, as_mod, as_mod2, make
     ],
 )
 def test_reporting_something_that_does_not_exist_is_404(target_type, code, as_alice):
-    for missing in ("987654321987654321", "nonesuch"):
-        assert_error(report(as_alice, target_type, missing), 404, code)
+    assert_error(report(as_alice, target_type, "987654321987654321"), 404, code)
+    if target_type == "user":  # a user may be named by username too
+        assert_error(report(as_alice, target_type, "nonesuch"), 404, code)
+    else:
+        body = assert_error(report(as_alice, target_type, "nonesuch"), 400, "invalid")
+        assert "target_id" in body["fields"]
     assert not ReviewItem.objects.exists() and not Report.objects.exists()
 
 
@@ -455,10 +459,14 @@ def test_appeal_rules(bob, carol, as_bob, as_carol, as_mod, anon, make_video):
     assert_error(
         as_carol.post("/api/v1/appeals/", {"action_id": action_id, "text": "mine?"}), 404, "action_not_found"
     )
-    for made_up in ("123456789", "nope"):
-        assert_error(
-            as_bob.post("/api/v1/appeals/", {"action_id": made_up, "text": "hm"}), 404, "action_not_found"
+    assert_error(
+        as_bob.post("/api/v1/appeals/", {"action_id": "123456789", "text": "hm"}), 404, "action_not_found"
+    )
+    for malformed in ("nope", "\u00b9\u00b2\u00b3", "\uff11\uff12\uff13"):  # superscript, full-width digits
+        body = assert_error(
+            as_bob.post("/api/v1/appeals/", {"action_id": malformed, "text": "hm"}), 400, "invalid"
         )
+        assert "action_id" in body["fields"]
     assert not Appeal.objects.exists()
 
     first = as_bob.post("/api/v1/appeals/", {"action_id": action_id, "text": "It was not spam."})
