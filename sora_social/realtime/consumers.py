@@ -22,7 +22,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
 from sora_social.accounts.models import AuthToken, User
-from sora_social.core import events
+from sora_social.core import events, parsers
 from sora_social.core.redis import get_async_redis
 from sora_social.realtime import dispatch, presence
 from sora_social.realtime.services import TICKET_PREFIX
@@ -182,6 +182,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
         except (ValueError, TypeError):
             await self._error("malformed_message", "Messages are JSON objects.")
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        return parsers.loads(text_data)
 
     async def _error(self, code: str, detail: str) -> None:
         await self.send_json({"type": "error", "data": {"code": code, "detail": detail}})

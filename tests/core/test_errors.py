@@ -41,6 +41,33 @@ def test_malformed_json_is_a_400(anon):
     assert_error(response, 400, "malformed_request")
 
 
+DEEP = [
+    "[" * 1000 + "]" * 1000,
+    '{"a":' * 1000 + "1" + "}" * 1000,
+    '{"display_name": ' + "[" * 100_000,
+    '{"bio": "' + "[" * 40 + '", "display_name": ' + "[" * 33 + "]" * 33 + "}",
+]
+
+
+@pytest.mark.parametrize("body", DEEP)
+def test_deeply_nested_json_is_a_400(anon, as_alice, body):
+    # Python's json recurses per level: a thousand levels in 2 KB used to be a RecursionError (a 500).
+    answer = assert_error(
+        anon.post("/api/v1/auth/token/", data=body, content_type="application/json"), 400, "malformed_request"
+    )
+    assert "nested deeper" in answer["detail"]
+    response = as_alice.patch("/api/v1/me/", data=body, content_type="application/json")
+    assert_error(response, 400, "malformed_request")
+
+
+def test_json_nested_as_deep_as_allowed_is_read(as_alice):
+    # Brackets inside strings are text, not nesting.
+    body = '{"display_name": "' + "[{" * 20 + '", "bio": ' + "[" * 31 + "]" * 31 + "}"
+    response = as_alice.patch("/api/v1/me/", data=body, content_type="application/json")
+    body = assert_error(response, 400, "invalid")  # read, and refused for being a list, not a string
+    assert set(body["fields"]) == {"bio"}
+
+
 def test_unsupported_content_type_is_a_415(anon):
     response = anon.post("/api/v1/auth/token/", data="<x/>", content_type="application/xml")
     assert_error(response, 415, "unsupported_media_type")

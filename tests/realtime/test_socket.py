@@ -131,13 +131,18 @@ async def test_resume_on_the_url_and_when_nothing_was_seen(alice, as_alice):
 
 async def test_bad_resume_and_unknown_messages_get_errors(as_alice):
     socket = await open_socket(as_alice)
-    for message in ({"type": "resume", "after": "yesterday"}, {"type": "resume"}):
+    for message in (
+        {"type": "resume", "after": "yesterday"},
+        {"type": "resume"},
+        {"type": "resume", "after": "\uff11-1"},  # full-width digit one
+    ):
         await socket.send_json_to(message)
         assert (await socket.receive_json_from(timeout=5))["data"]["code"] == "invalid_event_id"
     await socket.send_json_to({"type": "dance"})
     assert (await socket.receive_json_from(timeout=5))["data"]["code"] == "unknown_message"
-    await socket.send_to(text_data="{not json")
-    assert (await socket.receive_json_from(timeout=5))["data"]["code"] == "malformed_message"
+    for malformed in ("{not json", "[" * 1000 + "]" * 1000, '{"type": "ping", "x": ' + "[" * 50_000):
+        await socket.send_to(text_data=malformed)
+        assert (await socket.receive_json_from(timeout=5))["data"]["code"] == "malformed_message"
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
     await socket.disconnect()
