@@ -253,6 +253,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "sora_social.core.pagination.CursorPagination",
+    "DEFAULT_METADATA_CLASS": "sora_social.core.api.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "sora_social.core.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {

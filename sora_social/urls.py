@@ -16,11 +16,14 @@ api_v1 = [
     path("", include("sora_social.moderation.urls")),
 ]
 
+PAGE = ["get", "head"]
+
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # HTML pages, read with GET only (DRF's OPTIONS answer, API metadata, has no page template to render).
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", http_method_names=PAGE), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", http_method_names=PAGE), name="redoc"),
     path("admin/", admin.site.urls),
 ]
 

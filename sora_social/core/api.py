@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
-from rest_framework import serializers, throttling
+from rest_framework import metadata, serializers, throttling
 from rest_framework.settings import api_settings
 
 from sora_social.core.ids import parse_id
@@ -88,6 +88,17 @@ class InputSerializer(serializers.Serializer):
                 {name: ["This field is not accepted here."] for name in unknown}
             )
         return attrs
+
+
+class Metadata(metadata.SimpleMetadata):
+    """What OPTIONS answers: the view's name and description and the media types it renders and parses.
+
+    DRF's default adds the fields of a generic view's ``serializer_class`` (``actions``). Our views declare
+    an input serializer per operation instead (the OpenAPI schema describes each), and asking a view without
+    a ``serializer_class`` for one fails, so that part is left out."""
+
+    def determine_actions(self, request: Any, view: Any) -> dict[str, Any]:
+        return {}
 
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle):

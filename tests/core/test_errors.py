@@ -1,6 +1,9 @@
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 
+from sora_social.accounts.selectors import MODERATORS_GROUP
+from tests.core.routes import api_routes
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +111,21 @@ def test_csrf_failure_is_json(alice):
     response = client.patch("/api/v1/me/", data='{"bio": "x"}', content_type="application/json")
     assert response.status_code == 403
     assert response.json()["code"] in {"csrf_failed", "permission_denied"}
+
+
+def test_every_api_route_answers_options(anon, alice, as_alice):
+    # Generic views without a serializer_class used to fail DRF's OPTIONS (a 500).
+    alice.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    routes = api_routes()
+    assert len(routes) > 40
+    for route in routes:
+        path = route.path(default="1")
+        response = as_alice.options(path)
+        assert response.status_code in (200, 405), (path, response.status_code, response.content[:300])
+        if response.status_code == 200 and route.template.startswith("/api/v1/"):
+            body = response.json()
+            assert body["name"] and "application/json" in body["renders"], path
+            allowed = {method.strip() for method in response["Allow"].split(",")}
+            assert set(route.methods) <= allowed, (path, allowed)
+        signed_out = anon.options(path)
+        assert signed_out.status_code in (200, 401, 405), (path, signed_out.status_code)
