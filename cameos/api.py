@@ -131,7 +131,13 @@ class CameosView(GenericAPIView):
 class AvailableCameosView(GenericAPIView):
     @extend_schema(
         operation_id="cameos_available",
-        parameters=[OpenApiParameter("q", str, description="Only cameos whose handle starts with this.")],
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": HANDLE_MAX_LENGTH},
+                description="Only cameos whose handle starts with this.",
+            )
+        ],
         responses={200: CameoSerializer(many=True), **error_responses(**AUTH_ERRORS, **LIST_ERRORS)},
         description="Every cameo I may put in a video now, my own included.",
     )

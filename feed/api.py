@@ -21,7 +21,13 @@ from sora_social.accounts.authentication import request_user
 from sora_social.accounts.selectors import user_get_visible
 from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, error_responses
 from sora_social.core.errors import Conflict, InvalidInput
-from sora_social.core.pagination import cursor_link, decode_cursor, encode_cursor, parse_limit
+from sora_social.core.pagination import (
+    PAGE_PARAMETERS,
+    cursor_link,
+    decode_cursor,
+    encode_cursor,
+    parse_limit,
+)
 
 VIDEO_NOT_FOUND = {"404": "video_not_found: no such video, or you may not see it."}
 LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
@@ -263,6 +269,7 @@ class MyVideosView(GenericAPIView):
 class NotificationsView(GenericAPIView):
     @extend_schema(
         operation_id="notifications_list",
+        parameters=PAGE_PARAMETERS,
         responses={
             200: inline_serializer(
                 "NotificationPage",
@@ -322,8 +329,7 @@ class FollowingFeedView(APIView):
     @extend_schema(
         operation_id="feed_following",
         parameters=[
-            OpenApiParameter("cursor", str, description="Opaque cursor from a previous page's `next` link."),
-            OpenApiParameter("limit", int, description="Page size, 1 to 50 (default 20)."),
+            *PAGE_PARAMETERS,
         ],
         responses={
             200: inline_serializer(
@@ -349,8 +355,7 @@ class ForYouFeedView(APIView):
     @extend_schema(
         operation_id="feed_for_you",
         parameters=[
-            OpenApiParameter("cursor", str, description="Opaque cursor from a previous page's `next` link."),
-            OpenApiParameter("limit", int, description="Page size, 1 to 50 (default 20)."),
+            *PAGE_PARAMETERS,
         ],
         responses={
             200: inline_serializer(

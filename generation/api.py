@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -15,15 +16,29 @@ from generation.engine.pipeline import MAX_SEED, Beat
 from generation.serializers import GenerationJobSerializer, job_data
 from sora_social.accounts.authentication import request_user
 from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, error_responses
+from sora_social.core.pagination import PAGE_PARAMETERS
 
 JOB_NOT_FOUND = {"404": "generation_not_found: no such job of yours."}
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": services.MAX_IDEMPOTENCY_KEY},
     OpenApiParameter.HEADER,
     required=False,
     description="Send the same key again (a retry) to get the same job instead of a second video.",
 )
+
+
+class DurationField(serializers.IntegerField):
+    """A video's length in seconds: one of those the engine makes (it checks; 400 naming the field)."""
+
+
+class DurationFieldSchema(OpenApiSerializerFieldExtension):
+    """The lengths the configured engine makes, read when the schema is made."""
+
+    target_class = DurationField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "integer", "enum": list(services.engine_config().durations)}
 
 
 class BeatInput(InputSerializer):
@@ -33,7 +48,7 @@ class BeatInput(InputSerializer):
 
 class GenerationInput(InputSerializer):
     prompt = serializers.CharField(max_length=1000, help_text="What happens in the video.")
-    duration_seconds = serializers.IntegerField(help_text="One of the allowed lengths, e.g. 2, 4 or 8.")
+    duration_seconds = DurationField(help_text="One of the allowed lengths, e.g. 2, 4 or 8.")
     aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS)
     cameo_ids = serializers.ListField(
         child=IdInputField(),
@@ -59,9 +74,7 @@ class GenerationInput(InputSerializer):
 
 
 class RemixInput(GenerationInput):
-    duration_seconds = serializers.IntegerField(
-        required=False, default=None, help_text="Default: the parent's length."
-    )
+    duration_seconds = DurationField(required=False, default=None, help_text="Default: the parent's length.")
     aspect_ratio = serializers.ChoiceField(
         choices=ASPECT_RATIOS, required=False, default=None, help_text="Default: the parent's shape."
     )
@@ -113,6 +126,7 @@ class GenerationsView(GenericAPIView):
 
     @extend_schema(
         operation_id="generations_list",
+        parameters=PAGE_PARAMETERS,
         responses={
             200: inline_serializer(
                 "GenerationPage",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -18,7 +18,7 @@ from remix import selectors
 from remix.selectors import TREE_BREADTH, TREE_DEPTH, Node
 from sora_social.accounts.authentication import request_user
 from sora_social.core.api import AUTH_ERRORS, error_responses
-from sora_social.core.pagination import query_int
+from sora_social.core.pagination import int_parameter, query_int
 
 DEPTH_HELP = f"Levels below the video (0 to {TREE_DEPTH[1]}; default {TREE_DEPTH[0]})."
 BREADTH_HELP = f"Remixes per node, newest first (1 to {TREE_BREADTH[1]}; default {TREE_BREADTH[0]})."
@@ -110,8 +110,16 @@ class RemixTreeView(APIView):
     @extend_schema(
         operation_id="videos_remix_tree",
         parameters=[
-            OpenApiParameter("depth", int, description=DEPTH_HELP),
-            OpenApiParameter("breadth", int, description=BREADTH_HELP),
+            int_parameter(
+                "depth", default=TREE_DEPTH[0], lowest=0, highest=TREE_DEPTH[1], description=DEPTH_HELP
+            ),
+            int_parameter(
+                "breadth",
+                default=TREE_BREADTH[0],
+                lowest=1,
+                highest=TREE_BREADTH[1],
+                description=BREADTH_HELP,
+            ),
         ],
         responses={
             200: TREE_NODE,

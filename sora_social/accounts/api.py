@@ -15,7 +15,13 @@ from rest_framework.views import APIView
 
 from sora_social.accounts import selectors, services
 from sora_social.accounts.authentication import request_user
-from sora_social.accounts.models import AuthToken, User
+from sora_social.accounts.models import (
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+    AuthToken,
+    User,
+    username_validator,
+)
 from sora_social.core.api import (
     AUTH_ERRORS,
     DATETIME,
@@ -111,7 +117,9 @@ class RegisterView(APIView):
     throttle_scope = "register"
 
     class RegisterInput(InputSerializer):
-        username = serializers.CharField(max_length=150)
+        username = serializers.CharField(
+            min_length=USERNAME_MIN_LENGTH, max_length=USERNAME_MAX_LENGTH, validators=[username_validator]
+        )
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
         birth_date = serializers.DateField(required=False, allow_null=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import metadata, serializers, throttling
 from rest_framework.settings import api_settings
@@ -78,16 +80,30 @@ AUTH_ERRORS = {"401": "not_authenticated, authentication_failed: no valid token 
 
 
 class InputSerializer(serializers.Serializer):
-    """An input serializer that refuses fields it does not know, so a typo or a read-only field is a clear
-    400 instead of being silently ignored."""
+    """Fields not listed here are refused (a 400 naming them), so that a typo is never silently ignored."""
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["This field is not accepted here."] for name in unknown}
-            )
-        return attrs
+    def to_internal_value(self, data: Any) -> Any:
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(set(data) - writable) if isinstance(data, Mapping) else []
+        refused = {name: ["This field is not accepted here."] for name in unknown}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if refused and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **refused}) from None
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return values
+
+
+class InputSerializerSchema(OpenApiSerializerExtension):
+    target_class = InputSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 class Metadata(metadata.SimpleMetadata):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -68,9 +69,9 @@ def cursor_link(request: Request, cursor: str) -> str:
 
 def query_int(request: Request, name: str, *, default: int, lowest: int, highest: int) -> int:
     """The whole-number query parameter ``name`` (``default`` when absent); 400 ``invalid`` naming it when
-    it is not a whole number from ``lowest`` to ``highest``."""
+    it is not a whole number from ``lowest`` to ``highest``, an empty one included."""
     raw = request.query_params.get(name)
-    if not raw:
+    if raw is None:
         return default
     value = parse_decimal(raw, highest=highest)
     if value is None or value < lowest:
@@ -82,8 +83,31 @@ def query_int(request: Request, name: str, *, default: int, lowest: int, highest
     return value
 
 
+def int_parameter(
+    name: str, *, default: int, lowest: int, highest: int, description: str
+) -> OpenApiParameter:
+    """The OpenAPI description of a query parameter read with ``query_int``."""
+    schema = {"type": "integer", "minimum": lowest, "maximum": highest, "default": default}
+    return OpenApiParameter(name, schema, description=description)
+
+
 def parse_limit(request: Request) -> int:
     return query_int(request, "limit", default=DEFAULT_LIMIT, lowest=1, highest=MAX_LIMIT)
+
+
+# The query parameters of every list, for views that paginate by hand or describe their page themselves.
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "cursor", {"type": "string"}, description="Opaque cursor from a previous page's `next` link."
+    ),
+    int_parameter(
+        "limit",
+        default=DEFAULT_LIMIT,
+        lowest=1,
+        highest=MAX_LIMIT,
+        description=f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    ),
+]
 
 
 class CursorPagination(BasePagination):
@@ -138,19 +162,13 @@ class CursorPagination(BasePagination):
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
             {
-                "name": "cursor",
+                "name": parameter.name,
                 "in": "query",
                 "required": False,
-                "description": "Opaque cursor from a previous page's `next` link.",
-                "schema": {"type": "string"},
-            },
-            {
-                "name": "limit",
-                "in": "query",
-                "required": False,
-                "description": f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-            },
+                "description": parameter.description,
+                "schema": parameter.type,
+            }
+            for parameter in PAGE_PARAMETERS
         ]
 
 

@@ -22,6 +22,7 @@ from sora_social.accounts.selectors import user_is_moderator
 from sora_social.core.api import (
     AUTH_ERRORS,
     DATETIME,
+    ID_PATTERN,
     IdField,
     IdInputField,
     InputSerializer,
@@ -32,6 +33,7 @@ from sora_social.core.api import (
 from sora_social.core.errors import Forbidden, InvalidInput
 from sora_social.core.ids import parse_decimal, parse_id
 from sora_social.core.pagination import (
+    PAGE_PARAMETERS,
     cursor_link,
     decode_cursor,
     decode_token,
@@ -174,6 +176,7 @@ class AppealsView(GenericAPIView):
                     "appeal)",
                     "404": "action_not_found: no such action against you",
                     "409": "already_appealed, appeal_window_closed",
+                    "429": "rate_limited: too many attempts; see Retry-After",
                 },
             ),
         },
@@ -372,6 +375,7 @@ def item_data(item: ReviewItem, request: Request) -> dict[str, Any]:
 
 
 QUEUE_CURSOR = "q1:"
+QUEUE_REASONS = [*Report.Reason.values, *Flag.Kind.values]
 
 
 class QueueView(APIView):
@@ -382,13 +386,15 @@ class QueueView(APIView):
         parameters=[
             OpenApiParameter("target_type", str, enum=TargetType.values),
             OpenApiParameter(
-                "reason", str, description="Only items with this report reason or flag kind.", enum=None
+                "reason",
+                str,
+                description="Only items with this report reason or flag kind.",
+                enum=QUEUE_REASONS,
             ),
             OpenApiParameter(
                 "claim", str, enum=list(selectors.CLAIM_FILTERS), description="Nobody's, yours or others'."
             ),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("limit", int),
+            *PAGE_PARAMETERS,
         ],
         responses={
             200: inline_serializer(
@@ -402,11 +408,10 @@ class QueueView(APIView):
         """Open review items, highest priority first (then newest). Each item gathers every report and
         automatic flag on its target. Priorities change as reports come in, so a page boundary is a
         (priority, id) key: an item whose priority rises past it shows on an earlier page."""
-        reasons = list(Report.Reason.values) + list(Flag.Kind.values)
         items = selectors.review_queue(
             viewer=request_user(request),
             target_type=_choice(request.query_params.get("target_type"), TargetType.values, "target_type"),
-            reason=_choice(request.query_params.get("reason"), reasons, "reason"),
+            reason=_choice(request.query_params.get("reason"), QUEUE_REASONS, "reason"),
             claim=_choice(request.query_params.get("claim"), list(selectors.CLAIM_FILTERS), "claim"),
         )
         limit = parse_limit(request)
@@ -655,10 +660,9 @@ class AuditView(APIView):
         operation_id="moderation_audit",
         parameters=[
             OpenApiParameter("target_type", str, enum=TargetType.values),
-            OpenApiParameter("target_id", str),
+            OpenApiParameter("target_id", {"type": "string", "pattern": ID_PATTERN}),
             OpenApiParameter("actor", str, description="A username."),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("limit", int),
+            *PAGE_PARAMETERS,
         ],
         responses={
             200: inline_serializer(
