@@ -144,18 +144,24 @@ def batches(
     split: str = "train",
     encoder: TextEncoder,
 ) -> Iterator[Batch]:
-    """Batch ``n`` depends only on (seed, n): a resumed run sees the same data it would have seen."""
+    """Batch ``n`` depends only on (seed, n): a resumed run sees the same data it would have seen. A scene
+    whose caption is longer than a prompt may be (about one in a few thousand) is drawn again: the product
+    refuses such prompts, so the model never needs them."""
     shapes = batch_shapes(config, durations)
     step = start_step
+
+    def draw(rng: random.Random, frames: int, height: int, width: int) -> world.WorldClip:
+        while True:
+            clip = world.make_clip(
+                rng.randrange(2**31), height=height, width=width, frames=frames, fps=config.fps, split=split
+            )
+            if encoder.count_tokens(clip.caption) <= config.max_prompt_tokens:
+                return clip
+
     while True:
         rng = random.Random(seed * 1_000_003 + step)
         frames, height, width = rng.choice(shapes)
-        clips = [
-            world.make_clip(
-                rng.randrange(2**31), height=height, width=width, frames=frames, fps=config.fps, split=split
-            )
-            for _ in range(batch_size)
-        ]
+        clips = [draw(rng, frames, height, width) for _ in range(batch_size)]
         yield make_batch(clips, config, encoder, rng)
         step += 1
 

@@ -3,6 +3,7 @@ engine checkpoint and a resumable state, and a resumed run continues exactly whe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 
@@ -12,7 +13,7 @@ from safetensors import safe_open
 
 from generation.engine import Engine, GenerationRequest, get_config, load_checkpoint, world
 from generation.engine.text import shared_encoder
-from generation.engine.train import KEY_METRICS, batch_shapes, main, make_batch
+from generation.engine.train import KEY_METRICS, batch_shapes, batches, main, make_batch
 
 TINY = get_config("tiny")
 
@@ -76,6 +77,22 @@ def test_batches_carry_captions_references_and_guidance_dropout():
     assert kept_text.any() and not kept_text.all()
     assert torch.count_nonzero(batch.cond.pooled[~kept_text]) == 0
     assert batch.cond.reference_present.any()
+
+
+def test_batches_hold_only_captions_a_prompt_may_have():
+    """A scene whose caption is longer than a prompt may be is drawn again (the product refuses such a
+    prompt, and encoding it would stop a training run)."""
+    encoder = shared_encoder()
+    frames, height, width = batch_shapes(TINY, [2])[0]
+    scenes = [world.make_clip(s, height=height, width=width, frames=frames, fps=TINY.fps) for s in range(30)]
+    lengths = sorted(encoder.count_tokens(scene.caption) for scene in scenes)
+    short = dataclasses.replace(TINY, max_prompt_tokens=lengths[len(lengths) // 2])  # half are too long
+    stream = batches(short, seed=0, start_step=0, batch_size=4, durations=[2], encoder=encoder)
+    for _ in range(4):
+        batch = next(stream)
+        assert all(encoder.count_tokens(c) <= short.max_prompt_tokens for c in batch.captions)
+    again = next(batches(short, seed=0, start_step=3, batch_size=4, durations=[2], encoder=encoder))
+    assert again.captions == batch.captions  # still a function of (seed, step)
 
 
 def test_a_cpu_time_budget_stops_training_and_resuming_keeps_counting_it(tmp_path):
