@@ -1,4 +1,4 @@
-"""The ASGI application: Django over HTTP, the event socket over WebSocket."""
+"""The ASGI application: Django over HTTP behind the request body limits, the event socket over WebSocket."""
 
 import gc
 import os
@@ -12,10 +12,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from sora_social.core.limits import RequestBodyLimit  # noqa: E402
 from sora_social.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
-    {"http": django_asgi_app, "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns))}
+    {
+        "http": RequestBodyLimit(django_asgi_app),
+        "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+    }
 )
 
 # Everything loaded so far lives as long as the process: keep it out of the collector's sight, so a full

@@ -293,6 +293,33 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
+def _body_limits(defaults: dict[str, int]) -> dict[str, int]:
+    """``defaults``, with ``REQUEST_BODY_MAX_BYTES`` (``name=bytes,...``) laid over them."""
+    limits = dict(defaults)
+    for item in env_list("REQUEST_BODY_MAX_BYTES", []):
+        name, _, size = item.partition("=")
+        if not size.strip().isascii() or not size.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"REQUEST_BODY_MAX_BYTES: {item!r} is not name=bytes (e.g. cameos=53477376,default=2097152)."
+            )
+        limits[name.strip()] = int(size)
+    return limits
+
+
+# The most bytes a request body may have, by URL name ("default": every other route). A larger declared
+# Content-Length is answered 413 before the body is read, and a chunked body is cut off with a 413 as soon
+# as it passes the limit (sora_social.core.limits, in front of Django and in the HTTP server).
+_MIB = 1024 * 1024
+REQUEST_BODY_MAX_BYTES = _body_limits(
+    {
+        "default": 1 * _MIB,  # JSON and small forms
+        "me": 9 * _MIB,  # PATCH /me/ with an avatar of at most 8 MiB
+        "admin:accounts_user_change": 9 * _MIB,  # the admin's user form, with the same avatar
+        "cameos": 51 * _MIB,  # POST /cameos/: up to 5 reference images of at most 10 MiB each
+        "cameo-verification": 51 * _MIB,  # a verification recording of at most 50 MiB
+    }
+)
+
 # Local media is served by the app itself only for the embedded setup; production puts S3 behind a CDN.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 

@@ -2,9 +2,10 @@
 
 Run as ``python -m sora_social.stack``. It turns ``DEBUG`` on for its children unless the environment says
 otherwise, starts an embedded Redis server when ``REDIS_URL`` is not set, migrates, makes a development C2PA
-signing identity (once), seeds the demo world, then runs the ASGI server (daphne, on ``PORT``, default 8000)
-and two Celery workers: one for the ``default`` and ``fanout`` queues (with the beat scheduler) and one for
-``gpu``, which generates videos with the engine on the CPU (or a GPU when there is one).
+signing identity (once), seeds the demo world, then runs the ASGI server (daphne, through
+``sora_social.server``, on ``PORT``, default 8000) and two Celery workers: one for the ``default`` and
+``fanout`` queues (with the beat scheduler) and one for ``gpu``, which generates videos with the engine on
+the CPU (or a GPU when there is one).
 
 Ctrl-C, SIGTERM or SIGHUP stops everything: the children get SIGTERM, stragglers are killed after a
 grace period, Redis goes last, and the exit status is 0. If a child exits on its own, the rest are stopped
@@ -105,9 +106,10 @@ class Stack:
             self.children.remove(child)
 
         port = int(os.environ.get("PORT", "8000"))
-        daphne = ("-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sora_social.asgi:application")
+        asgi_app = "sora_social.asgi:application"
+        server = ("-m", "sora_social.server", "-b", "127.0.0.1", "-p", str(port), asgi_app)
         worker = ("-m", "celery", "-A", "sora_social", "worker", "--loglevel", "INFO")
-        self.spawn("daphne", *daphne)
+        self.spawn("daphne", *server)
         # The default worker also runs the beat scheduler (``CELERY_BEAT_SCHEDULE``: moderation's sweep).
         RUN_DIR.mkdir(exist_ok=True)
         beat = ("--beat", "--schedule", str(RUN_DIR / "celerybeat-schedule"))

@@ -1,0 +1,466 @@
+"""Request bodies are bounded before they are read, chunked bodies are read like any other, and requests the
+HTTP layer refuses get the contract's JSON error.
+
+The first half runs requests through the ASGI application in process (the limits hold on any ASGI
+server); the second half through ``python -m sora_social.server`` (daphne, as ``make run`` serves it) on a
+real socket, where the body of a refused upload must not even be read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import select
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import LazySettings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+
+from cameos import likeness
+from cameos.services import MAX_REFERENCE_IMAGES, REFERENCE_IMAGE_MAX_BYTES
+from sora_social import settings as settings_module
+from sora_social.accounts.models import User
+from sora_social.accounts.services import AVATAR_MAX_BYTES, auth_token_create
+from sora_social.asgi import application
+from tests.conftest import PASSWORD
+from tests.generation.workers import REPOSITORY, worker_environment
+
+MIB = 1024 * 1024
+CHUNKED = (b"transfer-encoding", b"chunked")
+ASGI_APP = "sora_social.asgi:application"
+
+
+# In process: the ASGI application -------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    bytes_read: int  # how much of the body the application took in
+
+
+async def call(
+    method: str, path: str, *, headers: Iterable[tuple[bytes, bytes]] = (), body: Iterable[bytes] = (b"",)
+) -> Answer:
+    """One request through the ASGI application, its body sent in the given pieces."""
+    pieces = iter(body)
+    following: bytes | None = next(pieces, b"")
+    bytes_read = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal following, bytes_read
+        piece = following
+        if piece is None:  # the whole body is sent: the client waits for the answer, which cancels this
+            await asyncio.Event().wait()
+            return {"type": "http.disconnect"}
+        following = next(pieces, None)
+        bytes_read += len(piece)
+        return {"type": "http.request", "body": piece, "more_body": following is not None}
+
+    messages: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+    await application(scope, receive, send)
+    start = next(message for message in messages if message["type"] == "http.response.start")
+    content = b"".join(message.get("body", b"") for message in messages[1:])
+    return Answer(start["status"], json.loads(content), bytes_read)
+
+
+def pieces_of(data: bytes, size: int) -> list[bytes]:
+    return [data[start : start + size] for start in range(0, len(data), size)]
+
+
+def repeated(piece: bytes, times: int) -> Iterator[bytes]:
+    """A long body, but a bounded one: without the limits it is read to its end."""
+    for _ in range(times):
+        yield piece
+
+
+def authorization(token: str) -> tuple[bytes, bytes]:
+    return (b"authorization", f"Token {token}".encode())
+
+
+@pytest.fixture
+def token(alice: User) -> str:
+    return auth_token_create(user=alice)[1]
+
+
+@pytest.fixture
+async def _close_worker_thread_connections() -> AsyncIterator[None]:
+    """Django runs the views in sync_to_async's worker thread; its connection must not outlive the test."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_close_worker_thread_connections")
+async def test_a_chunked_json_body_is_read_like_any_other(alice: User, token: str) -> None:
+    answer = await call(
+        "PATCH",
+        "/api/v1/me/",
+        headers=[authorization(token), (b"content-type", b"application/json"), CHUNKED],
+        body=pieces_of(json.dumps({"display_name": "Alice Chunked", "bio": "sent in pieces"}).encode(), 7),
+    )
+    assert answer.status == 200, answer.body
+    assert answer.body["display_name"] == "Alice Chunked"
+    await sync_to_async(alice.refresh_from_db)()
+    assert (alice.display_name, alice.bio) == ("Alice Chunked", "sent in pieces")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_close_worker_thread_connections")
+async def test_a_chunked_form_body_is_read_like_any_other(alice: User) -> None:
+    form = (
+        f'--b\r\nContent-Disposition: form-data; name="username"\r\n\r\n{alice.username}\r\n'
+        f'--b\r\nContent-Disposition: form-data; name="password"\r\n\r\n{PASSWORD}\r\n--b--\r\n'
+    ).encode()
+    answer = await call(
+        "POST",
+        "/api/v1/auth/token/",
+        headers=[(b"content-type", b"multipart/form-data; boundary=b"), CHUNKED],
+        body=pieces_of(form, 10),
+    )
+    assert answer.status == 200, answer.body
+    assert answer.body["token"]
+
+
+async def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body() -> None:
+    answer = await call(
+        "POST",
+        "/api/v1/cameos/",
+        headers=[(b"content-type", b"multipart/form-data; boundary=b"), (b"content-length", b"209715200")],
+        body=repeated(b"\0" * 65536, 64),
+    )
+    assert answer.status == 413
+    assert answer.body["code"] == "too_large"
+    assert answer.bytes_read == 0
+
+
+async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(settings: LazySettings) -> None:
+    settings.REQUEST_BODY_MAX_BYTES = {"default": 100_000}
+    answer = await call(
+        "POST",
+        "/api/v1/auth/token/",
+        headers=[(b"content-type", b"application/json"), CHUNKED],
+        body=repeated(b" " * 4096, 256),
+    )
+    assert answer.status == 413
+    assert answer.body["code"] == "too_large"
+    assert 100_000 < answer.bytes_read <= 100_000 + 4096
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_close_worker_thread_connections")
+async def test_limits_are_per_route_and_set_in_settings(settings: LazySettings) -> None:
+    async def status(path: str, size: int) -> int:
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(size).encode())]
+        return (await call("POST", path, headers=headers)).status
+
+    # Over the limit: 413; under it the request reaches the view (which refuses the anonymous caller).
+    assert await status("/api/v1/cameos/", 40 * MIB) == 401
+    assert await status("/api/v1/me/", 40 * MIB) == 413
+    assert await status("/api/v1/me/", 5 * MIB) == 401
+    assert await status("/api/v1/auth/token/", 5 * MIB) == 413
+
+    settings.REQUEST_BODY_MAX_BYTES = {"default": 1000, "cameos": 5000}
+    assert await status("/api/v1/cameos/", 5000) == 401
+    assert await status("/api/v1/cameos/", 5001) == 413
+    assert await status("/api/v1/auth/token/", 1001) == 413
+
+
+@pytest.mark.parametrize("length", [b"12, 12", b"-1", b"1e3", b" ", b"\xd9\xa3", b"9" * 5000])
+async def test_a_content_length_that_is_not_a_number_of_bytes_is_a_400(length: bytes) -> None:
+    answer = await call("POST", "/api/v1/auth/token/", headers=[(b"content-length", length)])
+    assert answer.status == 400
+    assert answer.body["code"] == "malformed_request"
+
+
+def test_route_limits_take_the_largest_valid_upload() -> None:
+    limits = settings_module.REQUEST_BODY_MAX_BYTES
+    form_overhead = 64 * 1024  # the other fields and the multipart framing
+    assert limits["me"] >= AVATAR_MAX_BYTES + form_overhead
+    assert limits["admin:accounts_user_change"] >= AVATAR_MAX_BYTES + form_overhead
+    assert limits["cameos"] >= MAX_REFERENCE_IMAGES * REFERENCE_IMAGE_MAX_BYTES + form_overhead
+    assert limits["cameo-verification"] >= likeness.MAX_RECORDING_BYTES + form_overhead
+
+
+def test_an_operator_sets_limits_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUEST_BODY_MAX_BYTES", "cameos=80000000, default=2097152")
+    limits = settings_module._body_limits({"default": 1, "cameos": 2, "me": 3})
+    assert limits == {"default": 2097152, "cameos": 80000000, "me": 3}
+    monkeypatch.setenv("REQUEST_BODY_MAX_BYTES", "cameos=80MB")
+    with pytest.raises(ImproperlyConfigured, match="cameos=80MB"):
+        settings_module._body_limits({"default": 1})
+
+
+# On a socket: python -m sora_social.server --------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    port: int
+    pid: int
+
+    def rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS line")
+
+
+@dataclass
+class Reply:
+    status: int
+    head: bytes
+    body: bytes
+    sent: int  # body bytes the client got to send before the answer came
+    seconds: float
+
+    def json(self) -> dict[str, Any]:
+        assert b"content-type: application/json" in self.head.lower(), self.head
+        return json.loads(self.body)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sora_social.server", *("-b", "127.0.0.1", "-p", str(port)), ASGI_APP],
+            cwd=REPOSITORY,
+            env=worker_environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the server did not start:\n{log.read_text()}") from None
+                time.sleep(0.1)
+        yield Server(port, process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def exchange(server: Server, head: bytes, body: Iterable[bytes] = ()) -> Reply:
+    """Send a request head, then its body for as long as no answer has come (as curl does), and read the
+    answer."""
+    started = time.monotonic()
+    sent = 0
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(head)
+        connection.setblocking(False)
+        for piece in body:
+            readable, _, _ = select.select([connection], [connection], [], 30)
+            if readable:
+                break
+            try:
+                sent += connection.send(piece)
+            except BlockingIOError:
+                continue
+            except OSError:
+                break
+        connection.setblocking(True)
+        received = b""
+        while not complete(received):
+            data = connection.recv(65536)
+            if not data:
+                break
+            received += data
+    seconds = time.monotonic() - started
+    head_bytes, _, answer_body = received.partition(b"\r\n\r\n")
+    status = int(head_bytes.split(b" ", 2)[1]) if head_bytes else 0
+    return Reply(status, head_bytes, answer_body, sent, seconds)
+
+
+def complete(received: bytes) -> bool:
+    """Whether ``received`` holds an answer's head and as much body as its Content-Length says."""
+    head, separator, body = received.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return True
+
+
+def request_head(method: str, target: str, *headers: str) -> bytes:
+    return "\r\n".join([f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", *headers, "", ""]).encode()
+
+
+MULTIPART = "Content-Type: multipart/form-data; boundary=b"
+UPLOAD_START = (
+    b'--b\r\nContent-Disposition: form-data; name="reference_images"; filename="me.jpg"\r\n'
+    b"Content-Type: image/jpeg\r\n\r\n"
+)
+
+
+def upload_pieces(total: int, piece: int = 65536) -> Iterator[bytes]:
+    yield UPLOAD_START
+    for _ in range((total - len(UPLOAD_START)) // piece):
+        yield b"\xff" * piece
+
+
+def warm_up(server: Server) -> None:
+    """Take the server through both paths once, so that what it allocates for good is counted before."""
+    for _ in range(3):
+        exchange(server, request_head("GET", "/api/v1/nothing/"))
+        exchange(server, request_head("POST", "/api/v1/cameos/", "Content-Length: 999999999"))
+
+
+def test_a_200_mb_upload_is_refused_before_it_is_read(server: Server) -> None:
+    warm_up(server)
+    before = server.rss_kib()
+    total = 200 * MIB
+    reply = exchange(
+        server,
+        request_head("POST", "/api/v1/cameos/", MULTIPART, f"Content-Length: {total}"),
+        upload_pieces(total),
+    )
+    after = server.rss_kib()
+    assert reply.status == 413
+    assert reply.json()["code"] == "too_large"
+    assert reply.seconds < 1.0
+    assert reply.sent < 8 * MIB  # what the sockets' buffers took before the answer was read
+    assert after - before < 4 * 1024, (before, after)
+
+
+def test_a_chunked_upload_is_cut_off_at_the_limit(server: Server) -> None:
+    warm_up(server)
+    before = server.rss_kib()
+    limit = settings_module.REQUEST_BODY_MAX_BYTES["cameos"]
+    reply = exchange(
+        server,
+        request_head("POST", "/api/v1/cameos/", MULTIPART, "Transfer-Encoding: chunked"),
+        (b"%x\r\n%s\r\n" % (len(piece), piece) for piece in upload_pieces(200 * MIB)),
+    )
+    after = server.rss_kib()
+    assert reply.status == 413
+    assert reply.json()["code"] == "too_large"
+    assert reply.sent < limit + 16 * MIB  # the limit, and what the sockets' buffers took meanwhile
+    assert after - before < 4 * 1024, (before, after)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_body_reaches_django_through_the_server(server: Server, alice: User, token: str) -> None:
+    body = json.dumps({"display_name": "Alice Streamed"}).encode()
+    reply = exchange(
+        server,
+        request_head(
+            "PATCH",
+            "/api/v1/me/",
+            f"Authorization: Token {token}",
+            "Content-Type: application/json",
+            "Transfer-Encoding: chunked",
+        )
+        + b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces_of(body, 5))
+        + b"0\r\n\r\n",
+    )
+    assert reply.status == 200, reply.body
+    alice.refresh_from_db()
+    assert alice.display_name == "Alice Streamed"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not multipart at all",
+        b'--other\r\nContent-Disposition: form-data; name="kind"\r\n\r\nself\r\n--other--\r\n',
+    ],
+)
+def test_a_malformed_multipart_body_gets_the_contract_error(server: Server, token: str, body: bytes) -> None:
+    reply = exchange(
+        server,
+        request_head(
+            "POST",
+            "/api/v1/cameos/",
+            f"Authorization: Token {token}",
+            MULTIPART,
+            f"Content-Length: {len(body)}",
+        )
+        + body,
+    )
+    assert reply.status == 400
+    assert reply.json()["code"] in {"malformed_request", "invalid"}
+
+
+def test_an_address_over_16_kib_gets_a_414(server: Server) -> None:
+    reply = exchange(server, request_head("GET", "/api/v1/cameos/" + "a" * 17_000 + "/"))
+    assert reply.status == 414
+    assert reply.json()["code"] == "uri_too_long"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        request_head("GET", "/api/v1/" + "a" * 12_000 + "/", "X-Padding: " + "b" * 5_000),  # 17 KB in all
+        request_head("GET", "/api/v1/", "Bad(Name): x"),
+        request_head("GET", "/api/v1/", "X-Value: a\x0bb"),  # twisted lets it through, daphne does not
+        request_head("GET", "/api/v1/", "Content-Length: 12", "Content-Length: 13"),
+        request_head("GET", "/api/v1/cameos/?q=\xe9"),
+    ],
+    ids=["headers-too-long", "header-name", "header-value", "two-lengths", "query-not-ascii"],
+)
+def test_requests_the_http_layer_refuses_get_the_contract_error(server: Server, head: bytes) -> None:
+    reply = exchange(server, head)
+    assert reply.status == 400
+    assert reply.json()["code"] == "malformed_request"
+
+
+def test_the_event_socket_still_upgrades(server: Server) -> None:
+    reply = exchange(
+        server,
+        request_head(
+            "GET",
+            "/ws/events/",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version: 13",
+            "Origin: http://127.0.0.1",
+        ),
+    )
+    assert reply.status == 101
