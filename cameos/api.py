@@ -20,6 +20,7 @@ from sora_social.core.api import (
     IdField,
     InputSerializer,
     ScopedRateThrottle,
+    TextInputField,
     absolute_url,
     error_responses,
 )
@@ -84,10 +85,10 @@ class CameosView(GenericAPIView):
 
     class CameoCreateInput(InputSerializer):
         kind = serializers.ChoiceField(choices=Cameo.Kind.choices)
-        display_name = serializers.CharField(max_length=50)
+        display_name = TextInputField(max_length=50)
         handle = serializers.CharField(max_length=150, help_text="Unique, like a username.")
         audience = serializers.ChoiceField(choices=Cameo.Audience.choices, default=Cameo.Audience.ONLY_ME)
-        preferences = serializers.CharField(
+        preferences = TextInputField(
             max_length=PREFERENCES_MAX_LENGTH, required=False, allow_blank=True, default=""
         )
         reference_images = serializers.ListField(
@@ -157,11 +158,9 @@ class AvailableCameosView(GenericAPIView):
 
 class CameoDetailView(APIView):
     class CameoUpdateInput(InputSerializer):
-        display_name = serializers.CharField(max_length=50, required=False)
+        display_name = TextInputField(max_length=50, required=False)
         audience = serializers.ChoiceField(choices=Cameo.Audience.choices, required=False)
-        preferences = serializers.CharField(
-            max_length=PREFERENCES_MAX_LENGTH, required=False, allow_blank=True
-        )
+        preferences = TextInputField(max_length=PREFERENCES_MAX_LENGTH, required=False, allow_blank=True)
 
     @extend_schema(
         operation_id="cameos_get",

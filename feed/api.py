@@ -19,7 +19,7 @@ from feed.models import Video
 from feed.serializers import CommentSerializer, NotificationSerializer, VideoSerializer
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.selectors import user_get_visible
-from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, error_responses
+from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, TextInputField, error_responses
 from sora_social.core.errors import Conflict, InvalidInput
 from sora_social.core.pagination import (
     PAGE_PARAMETERS,
@@ -45,7 +45,7 @@ def video_data(video: Video, request: Request) -> Any:
 
 class VideoDetailView(APIView):
     class VideoUpdateInput(InputSerializer):
-        caption = serializers.CharField(max_length=2200, required=False, allow_blank=True)
+        caption = TextInputField(max_length=2200, required=False, allow_blank=True)
         visibility = serializers.ChoiceField(choices=Video.Visibility.choices, required=False)
         allow_remix = serializers.BooleanField(required=False)
 
@@ -92,7 +92,7 @@ class PublishView(APIView):
     class PublishInput(InputSerializer):
         """Fields left out keep what the draft has (set by PATCH, or the defaults: public, remixable)."""
 
-        caption = serializers.CharField(max_length=2200, required=False, allow_blank=True)
+        caption = TextInputField(max_length=2200, required=False, allow_blank=True)
         visibility = serializers.ChoiceField(choices=Video.Visibility.choices, required=False)
         allow_remix = serializers.BooleanField(required=False)
 
@@ -162,7 +162,7 @@ def _require_published(video: Video) -> None:
 
 class CommentsView(GenericAPIView):
     class CommentInput(InputSerializer):
-        text = serializers.CharField(max_length=1000)
+        text = TextInputField(max_length=1000)
 
     @extend_schema(
         operation_id="videos_comments_list",
@@ -377,7 +377,7 @@ class ForYouFeedView(APIView):
 
 class FeedPreferencesView(APIView):
     class PreferenceInput(InputSerializer):
-        text = serializers.CharField(max_length=500, allow_blank=True, trim_whitespace=True)
+        text = TextInputField(max_length=500, allow_blank=True, trim_whitespace=True)
 
     PreferenceOutput = inline_serializer("FeedPreference", {"text": serializers.CharField()})
 

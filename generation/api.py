@@ -15,7 +15,7 @@ from generation.engine.config import ASPECT_RATIOS
 from generation.engine.pipeline import MAX_SEED, Beat
 from generation.serializers import GenerationJobSerializer, job_data
 from sora_social.accounts.authentication import request_user
-from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, error_responses
+from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, TextInputField, error_responses
 from sora_social.core.pagination import PAGE_PARAMETERS
 
 JOB_NOT_FOUND = {"404": "generation_not_found: no such job of yours."}
@@ -43,11 +43,11 @@ class DurationFieldSchema(OpenApiSerializerFieldExtension):
 
 class BeatInput(InputSerializer):
     at_seconds = serializers.FloatField(min_value=0)
-    prompt = serializers.CharField(max_length=1000)
+    prompt = TextInputField(max_length=1000)
 
 
 class GenerationInput(InputSerializer):
-    prompt = serializers.CharField(max_length=1000, help_text="What happens in the video.")
+    prompt = TextInputField(max_length=1000, help_text="What happens in the video.")
     duration_seconds = DurationField(help_text="One of the allowed lengths, e.g. 2, 4 or 8.")
     aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS)
     cameo_ids = serializers.ListField(

@@ -28,6 +28,7 @@ from sora_social.core.api import (
     IdField,
     InputSerializer,
     ScopedRateThrottle,
+    TextInputField,
     absolute_url,
     error_responses,
 )
@@ -280,8 +281,8 @@ class SessionView(APIView):
 
 class MeView(APIView):
     class ProfileUpdateInput(InputSerializer):
-        display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-        bio = serializers.CharField(max_length=300, required=False, allow_blank=True)
+        display_name = TextInputField(max_length=50, required=False, allow_blank=True)
+        bio = TextInputField(max_length=300, required=False, allow_blank=True)
         avatar = serializers.FileField(
             required=False, allow_null=True, help_text="An image file (multipart), or null to remove it."
         )

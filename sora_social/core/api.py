@@ -9,9 +9,11 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import metadata, serializers, throttling
+from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from sora_social.core.ids import parse_id
+from sora_social.core.text import strip_hidden_characters
 
 
 def absolute_url(url: str, request: Any = None) -> str:
@@ -59,6 +61,16 @@ class IdInputField(IdField):
         if value is None:
             self.fail("invalid")
         return value
+
+
+class TextInputField(serializers.CharField):
+    """Free text people write for others to read: the characters they cannot see are taken out
+    (``sora_social.core.text``) before the field's own checks, so text made only of them is blank."""
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if isinstance(data, str):
+            data = strip_hidden_characters(data)
+        return super().run_validation(data)
 
 
 ErrorSerializer = inline_serializer(

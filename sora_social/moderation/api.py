@@ -27,6 +27,7 @@ from sora_social.core.api import (
     IdInputField,
     InputSerializer,
     ScopedRateThrottle,
+    TextInputField,
     absolute_url,
     error_responses,
 )
@@ -92,7 +93,7 @@ class ReportsView(APIView):
             max_length=40, help_text="An id; for a user, the id or the username."
         )
         reason = serializers.ChoiceField(choices=Report.Reason.choices)
-        note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+        note = TextInputField(max_length=1000, required=False, allow_blank=True, default="")
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             attrs = super().validate(attrs)
@@ -151,7 +152,7 @@ class AppealsView(GenericAPIView):
 
     class AppealInput(InputSerializer):
         action_id = IdInputField(required=False, help_text="Left out: your account's current suspension.")
-        text = serializers.CharField(max_length=2000)
+        text = TextInputField(max_length=2000)
         username = serializers.CharField(max_length=150, required=False)
         password = serializers.CharField(max_length=128, required=False, write_only=True)
 
@@ -503,7 +504,7 @@ class ItemResolveView(APIView):
 
     class ResolveInput(InputSerializer):
         action = serializers.ChoiceField(choices=services.ACTIONS)
-        note = serializers.CharField(
+        note = TextInputField(
             max_length=2000,
             allow_blank=True,
             default="",
@@ -600,7 +601,7 @@ class AppealResolveView(APIView):
 
     class DecisionInput(InputSerializer):
         decision = serializers.ChoiceField(choices=[Appeal.Status.UPHELD, Appeal.Status.OVERTURNED])
-        note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+        note = TextInputField(max_length=2000, allow_blank=True, default="")
 
     @extend_schema(
         operation_id="moderation_appeal_resolve",

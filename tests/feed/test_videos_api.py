@@ -734,3 +734,20 @@ def test_a_page_of_50_of_my_videos_costs_the_queries_of_a_page_of_5(as_alice, al
     large, n_large = count_queries(as_alice, "/api/v1/me/videos/?limit=50")
     assert (n_small, n_large) == (5, 50)
     assert small == large, (small, large)
+
+
+def test_captions_and_comments_keep_no_spoofing_characters(as_alice, as_bob, alice, make_video):
+    draft = make_video(alice, publish=False)
+    published = as_alice.post(video_url(draft, "publish"), {"caption": "my trip \u202egnp.exe"})
+    assert published.status_code == 200, published.content
+    assert published.json()["caption"] == stored(draft).caption == "my trip gnp.exe"
+    edited = as_alice.patch(video_url(draft), {"caption": "\u2066fixed\u2069\u200b"})
+    assert edited.json()["caption"] == stored(draft).caption == "fixed"
+    comment = as_bob.post(video_url(draft, "comments"), {"text": "nice\u200b \u202eolleh"})
+    assert comment.status_code == 201 and comment.json()["text"] == "nice olleh"
+    assert Comment.objects.get().text == "nice olleh"
+    # A comment of nothing anyone can see is an empty comment.
+    body = assert_error(
+        as_bob.post(video_url(draft, "comments"), {"text": "\u202e\u200b\ufeff"}), 400, "invalid"
+    )
+    assert "text" in body["fields"] and Comment.objects.count() == 1
