@@ -338,9 +338,12 @@ UPLOAD_START = (
 
 
 def upload_pieces(total: int, piece: int = 65536) -> Iterator[bytes]:
+    """``total`` bytes: the start of a multipart upload of an image, then the image."""
     yield UPLOAD_START
-    for _ in range((total - len(UPLOAD_START)) // piece):
+    whole, rest = divmod(total - len(UPLOAD_START), piece)
+    for _ in range(whole):
         yield b"\xff" * piece
+    yield b"\xff" * rest
 
 
 def warm_up(server: Server) -> None:
