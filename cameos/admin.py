@@ -3,16 +3,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage
 from cameos.services import cameo_review_decide
-from sora_social.accounts.admin import ModeratorsMayView, ReadOnlyAdmin, ShownOnlyInline
+from sora_social.accounts.admin import (
+    ModeratorsMayView,
+    ReadOnlyAdmin,
+    ShownOnlyInline,
+    stored_file_for_moderator,
+)
 from sora_social.accounts.selectors import user_is_moderator
 from sora_social.core.errors import ApiError
+from sora_social.core.ids import parse_id
 
 
 class ApprovalInline(ShownOnlyInline):
@@ -22,7 +29,12 @@ class ApprovalInline(ShownOnlyInline):
 
 class ReferenceImageInline(ShownOnlyInline):
     model = ReferenceImage
-    fields = readonly_fields = ("image",)
+    fields = readonly_fields = ("picture",)
+
+    @admin.display(description="Image")
+    def picture(self, image: ReferenceImage) -> str:
+        url = reverse("admin:cameos_cameo_reference_image", args=[image.cameo_id, image.pk])
+        return format_html('<a href="{}"><img src="{}" alt="Reference image" height="120"></a>', url, url)
 
 
 @admin.register(Cameo)
@@ -37,8 +49,33 @@ class CameoAdmin(ModeratorsMayView, ReadOnlyAdmin):
 
     @admin.display(description="Recording kept for review")
     def verification_recording_link(self, cameo: Cameo) -> str:
-        name = cameo.verification_recording
-        return format_html('<a href="{}">{}</a>', default_storage.url(name), name) if name else "-"
+        if not cameo.verification_recording:
+            return "-"
+        url = reverse("admin:cameos_cameo_recording", args=[cameo.pk])
+        return format_html('<a href="{}">Watch the recording</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/recording/", view(self.recording), name="cameos_cameo_recording"),
+            path(
+                "<path:object_id>/reference/<path:image_id>/",
+                view(self.reference_image),
+                name="cameos_cameo_reference_image",
+            ),
+            *super().get_urls(),
+        ]
+
+    def recording(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
+        """The recording kept for a cameo in review, for the moderators who decide it."""
+        cameo = Cameo.objects.filter(pk=parse_id(object_id) or -1, status=Cameo.Status.IN_REVIEW).first()
+        return stored_file_for_moderator(request, cameo.verification_recording if cameo else "")
+
+    def reference_image(self, request: HttpRequest, object_id: str, image_id: str) -> HttpResponseBase:
+        image = ReferenceImage.objects.filter(
+            pk=parse_id(image_id) or -1, cameo_id=parse_id(object_id) or -1
+        ).first()
+        return stored_file_for_moderator(request, image.image.name if image else "")
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return user_is_moderator(request.user)

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from cameos import selectors, services
 from cameos.models import HANDLE_MAX_LENGTH, PREFERENCES_MAX_LENGTH, Approval, Cameo
 from feed.models import FeaturedCameo, Video
-from feed.visibility import media_visible
+from feed.visibility import VIDEO_MEDIA, media_visible
 from sora_social.accounts.api import UserSummarySerializer
 from sora_social.accounts.authentication import request_user
 from sora_social.core.api import (
@@ -21,10 +21,10 @@ from sora_social.core.api import (
     InputSerializer,
     ScopedRateThrottle,
     TextInputField,
-    absolute_url,
     error_responses,
 )
 from sora_social.core.errors import InvalidInput
+from sora_social.core.media_access import media_url
 
 CAMEO_NOT_FOUND = {"404": "cameo_not_found: no such cameo, or you may not see it."}
 NOT_OWNER = {"403": "not_owner: you may use this cameo, but only its owner can do this."}
@@ -51,7 +51,12 @@ class ReferenceImageSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, image: Any) -> str:
-        return absolute_url(image.image.url, self.context.get("request"))
+        return media_url(
+            image.image.name,
+            kind=selectors.REFERENCE_IMAGE_MEDIA,
+            object_id=image.cameo_id,
+            request=self.context.get("request"),
+        )
 
 
 class OwnCameoSerializer(CameoSerializer):
@@ -363,9 +368,10 @@ class AppearanceSerializer(serializers.Serializer):
 
     def get_poster_url(self, appearance: FeaturedCameo) -> str | None:
         video: Video = appearance.video
-        return (
-            absolute_url(video.poster_file.url, self.context.get("request")) if media_visible(video) else None
-        )
+        if not media_visible(video):
+            return None
+        request = self.context.get("request")
+        return media_url(video.poster_file.name, kind=VIDEO_MEDIA, object_id=video.pk, request=request)
 
 
 class AppearancesView(GenericAPIView):

@@ -11,3 +11,8 @@ class CameosConfig(AppConfig):
 
         if publish_check not in publish_checks:
             publish_checks.append(publish_check)
+
+        from cameos.selectors import REFERENCE_IMAGE_MEDIA, reference_image_media_allowed
+        from sora_social.core.media_access import register_media_kind
+
+        register_media_kind(REFERENCE_IMAGE_MEDIA, reference_image_media_allowed)

@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage
 from feed.models import FeaturedCameo
 from sora_social.accounts.models import User
-from sora_social.accounts.selectors import graph_of
+from sora_social.accounts.selectors import graph_of, user_is_moderator
 from sora_social.core.errors import Forbidden, NotFound
 from sora_social.core.ids import parse_id
 
@@ -92,6 +92,22 @@ def cameo_get_owned(*, viewer: User, cameo_id: int | str) -> Cameo:
     if cameo.owner_id != viewer.pk:
         raise Forbidden("Only the cameo's owner can do this.", code="not_owner")
     return cameo
+
+
+REFERENCE_IMAGE_MEDIA = "cameo"
+
+
+def reference_image_media_allowed(*, object_id: int, name: str, viewer: User | None) -> bool:
+    """Whether a media link to the reference image ``name`` of cameo ``object_id`` still works
+    (sora_social.core.media_access asks on every request): the image is still one of the cameo's, the cameo
+    is not deleted, and the link was minted for its owner (the only reader its images are shown to) or for a
+    moderator."""
+    if viewer is None:
+        return False
+    cameo = Cameo.objects.filter(pk=object_id).exclude(status=Cameo.Status.DELETED).first()
+    if cameo is None or not ReferenceImage.objects.filter(cameo=cameo, image=name).exists():
+        return False
+    return cameo.owner_id == viewer.pk or user_is_moderator(viewer)
 
 
 def my_cameos(*, user: User) -> QuerySet[Cameo]:

@@ -6,3 +6,7 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         from feed import receivers  # noqa: F401  (connects the signal receivers)
+        from feed.visibility import VIDEO_MEDIA, video_media_allowed
+        from sora_social.core.media_access import register_media_kind
+
+        register_media_kind(VIDEO_MEDIA, video_media_allowed)

@@ -9,14 +9,30 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from feed.models import Notification, Video
-from feed.visibility import media_visible
+from feed.visibility import VIDEO_MEDIA, media_visible
 from sora_social.accounts.api import UserSummarySerializer
-from sora_social.core.api import DATETIME, IdField, absolute_url
+from sora_social.core.api import DATETIME, IdField
+from sora_social.core.media_access import media_url
+
+
+def video_media_urls(video: Video, request: Any) -> dict[str, str]:
+    """Links to the MP4 and the poster of a video the reader of ``request`` may see (sora_social.core.
+    media_access): they stop working when that reader may no longer see it."""
+    return {
+        key: media_url(file.name, kind=VIDEO_MEDIA, object_id=video.pk, request=request)
+        for key, file in (("video_url", video.video_file), ("poster_url", video.poster_file))
+    }
+
+
+MEDIA_LINK_HELP = (
+    "A link that expires (MEDIA_URL_EXPIRE_SECONDS) and stops working as soon as you may no longer see the "
+    "video; fetch the video again for a fresh one."
+)
 
 
 class MediaSerializer(serializers.Serializer):
-    video_url = serializers.CharField()
-    poster_url = serializers.CharField()
+    video_url = serializers.CharField(help_text=MEDIA_LINK_HELP)
+    poster_url = serializers.CharField(help_text=MEDIA_LINK_HELP)
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     duration_seconds = serializers.FloatField()
@@ -56,10 +72,8 @@ class VideoSerializer(serializers.Serializer):
     def get_media(self, video: Video) -> dict[str, Any] | None:
         if not media_visible(video):
             return None
-        request = self.context.get("request")
         return {
-            "video_url": absolute_url(video.video_file.url, request),
-            "poster_url": absolute_url(video.poster_file.url, request),
+            **video_media_urls(video, self.context.get("request")),
             "width": video.width,
             "height": video.height,
             "duration_seconds": video.duration_seconds,

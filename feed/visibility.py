@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from feed.models import FeaturedCameo, Video
 from sora_social.accounts.models import User
-from sora_social.accounts.selectors import graph_of
+from sora_social.accounts.selectors import graph_of, user_is_moderator
 
 
 def visible_to(viewer: User) -> Q:
@@ -66,14 +66,42 @@ def media_visible(video: Video) -> bool:
     return video.status != Video.Status.REMOVED
 
 
+def out_to_its_audience(video: Video) -> bool:
+    """Whether ``video`` is out for people other than its author: published, by an active author, with no
+    withdrawn cameo."""
+    return (
+        video.status == Video.Status.PUBLISHED
+        and video.author.is_active
+        and not video.featured_cameos.filter(withdrawn_at__isnull=False).exists()
+    )
+
+
+VIDEO_MEDIA = "video"
+
+
+def video_media_allowed(*, object_id: int, name: str, viewer: User | None) -> bool:
+    """Whether a media link to the file ``name`` of video ``object_id`` minted for ``viewer`` still works
+    (sora_social.core.media_access asks on every request): the file is the video's MP4 or poster (never its
+    raw clip), and the viewer may see the video now and play it, or owns a cameo in it (their appearances
+    show its poster, withdrawn ones too), or is a moderator (who reviews removed videos while their files
+    are kept). A link that names no viewer went to the video's whole audience."""
+    video = Video.objects.select_related("author").filter(pk=object_id).first()
+    if video is None or name not in (video.video_file.name, video.poster_file.name):
+        return False
+    if viewer is None:
+        return out_to_its_audience(video)
+    if media_visible(video) and (
+        visible_videos(viewer).filter(pk=video.pk).exists()
+        or video.featured_cameos.filter(owner=viewer).exists()
+    ):
+        return True
+    return user_is_moderator(viewer)
+
+
 def feed_audience(video: Video) -> QuerySet[User]:
     """The followers who may see ``video`` in their following feed: the rules above, for one author's
     published video and the people who follow them."""
-    if (
-        video.status != Video.Status.PUBLISHED
-        or not video.author.is_active
-        or video.featured_cameos.filter(withdrawn_at__isnull=False).exists()
-    ):
+    if not out_to_its_audience(video):
         return User.objects.none()
     author_id = video.author_id
     # A block removes the follows between the two; this also covers a follow that raced with a block.

@@ -152,6 +152,17 @@ MEDIA_URL = "/media/"
 # Where clients reach this server; turns relative media URLs into absolute ones in pushed events.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+# Media links end this long after they are handed out (sora_social.core.media_access); local ones also stop
+# at once when their reader may no longer see the object.
+MEDIA_URL_EXPIRE_SECONDS = int(os.environ.get("MEDIA_URL_EXPIRE_SECONDS", "900"))
+if MEDIA_URL_EXPIRE_SECONDS < 1:
+    raise ImproperlyConfigured("MEDIA_URL_EXPIRE_SECONDS must be at least 1.")
+# Local media behind nginx (X-Accel-Redirect, to an internal location that maps to MEDIA_ROOT) or Apache
+# (X-Sendfile): the app checks the link and the proxy sends the file. Empty: the app streams it.
+MEDIA_SENDFILE_HEADER = os.environ.get("MEDIA_SENDFILE_HEADER", "")
+MEDIA_ACCEL_REDIRECT_LOCATION = os.environ.get("MEDIA_ACCEL_REDIRECT_LOCATION", "/internal-media/")
+if MEDIA_SENDFILE_HEADER not in ("", "X-Accel-Redirect", "X-Sendfile"):
+    raise ImproperlyConfigured("MEDIA_SENDFILE_HEADER must be X-Accel-Redirect, X-Sendfile or empty.")
 
 S3_BUCKET = os.environ.get("S3_BUCKET", "")
 if S3_BUCKET:
@@ -168,7 +179,7 @@ if S3_BUCKET:
             # boto3 presigns with SigV2 in us-east-1 (and with no region), which AWS refuses for buckets made
             # since June 2020; SigV4 works in every region and on S3-compatible servers.
             "signature_version": "s3v4",
-            "querystring_expire": int(os.environ.get("S3_URL_EXPIRE_SECONDS", "3600")),
+            "querystring_expire": int(os.environ.get("S3_URL_EXPIRE_SECONDS") or MEDIA_URL_EXPIRE_SECONDS),
             "file_overwrite": False,
             "default_acl": None,
         },
@@ -293,6 +304,7 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
+
 def _body_limits(defaults: dict[str, int]) -> dict[str, int]:
     """``defaults``, with ``REQUEST_BODY_MAX_BYTES`` (``name=bytes,...``) laid over them."""
     limits = dict(defaults)
@@ -319,9 +331,6 @@ REQUEST_BODY_MAX_BYTES = _body_limits(
         "cameo-verification": 51 * _MIB,  # a verification recording of at most 50 MiB
     }
 )
-
-# Local media is served by the app itself only for the embedded setup; production puts S3 behind a CDN.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # The following feed (feed.store).
 FEED_HOME_CAP = int(os.environ.get("FEED_HOME_CAP", "800"))

@@ -1,10 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from sora_social.core import errors
+from sora_social.core import errors, media_access
 
 api_v1 = [
     path("", include("sora_social.accounts.urls")),
@@ -27,9 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if not settings.S3_BUCKET and settings.SERVE_MEDIA:
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
-
+# Local media, only through signed links that the view checks (sora_social.core.media_access); nothing is
+# served here when media is on S3.
+urlpatterns.append(re_path(r"^media/(?P<name>.+)$", media_access.serve))
 urlpatterns.append(re_path(r"^(?P<path>.*)$", errors.unknown_path))
 
 handler400 = errors.bad_request

@@ -6,12 +6,14 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from sora_social.accounts.models import AuthToken, Block, Follow, User
 from sora_social.accounts.selectors import user_is_moderator
 from sora_social.accounts.services import auth_token_revoke
 from sora_social.core.errors import ApiError
+from sora_social.core.media_access import send_file
 
 
 @admin.register(User)
@@ -89,6 +91,16 @@ class ModeratorsMayView:
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return user_is_moderator(request.user) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+
+def stored_file_for_moderator(request: HttpRequest, name: str) -> HttpResponseBase:
+    """A stored file sent to a moderator in the admin, where their session is the check: what they review
+    (a video taken down, a verification recording) has no media link."""
+    if not user_is_moderator(request.user):
+        raise PermissionDenied
+    if not name:
+        raise Http404
+    return send_file(request, name, cache_control="private, no-store")
 
 
 class ShownOnlyInline(ModeratorsMayView, admin.TabularInline):

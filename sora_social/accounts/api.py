@@ -29,14 +29,16 @@ from sora_social.core.api import (
     InputSerializer,
     ScopedRateThrottle,
     TextInputField,
-    absolute_url,
     error_responses,
 )
 from sora_social.core.errors import Forbidden, InvalidInput, NotFound
+from sora_social.core.media_access import media_url
 
 
 def avatar_url(user: User, request: Request | None) -> str | None:
-    return absolute_url(user.avatar.url, request) if user.avatar else None
+    if not user.avatar:
+        return None
+    return media_url(user.avatar.name, kind=selectors.AVATAR_MEDIA, object_id=user.pk, request=request)
 
 
 class UserSummarySerializer(serializers.Serializer):

@@ -136,3 +136,16 @@ def user_is_moderator(user: User | AnonymousUser) -> bool:
     if not isinstance(user, User) or not user.is_active:
         return False
     return user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+AVATAR_MEDIA = "avatar"
+
+
+def avatar_media_allowed(*, object_id: int, name: str, viewer: User | None) -> bool:
+    """Whether a media link to the avatar ``name`` of user ``object_id`` still works (sora_social.core.
+    media_access asks on every request): it is still their avatar, their account is active, and they do not
+    block the viewer it was minted for (as with their profile)."""
+    user = User.objects.filter(pk=object_id, is_active=True).first()
+    if user is None or not name or user.avatar.name != name:
+        return False
+    return viewer is None or not Block.objects.filter(blocker=user, blocked=viewer).exists()

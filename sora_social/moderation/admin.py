@@ -13,7 +13,9 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from sora_social.accounts.admin import (
@@ -22,11 +24,21 @@ from sora_social.accounts.admin import (
     ShownOnlyInline,
     admin_user,
     apply_to_each,
+    stored_file_for_moderator,
 )
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import user_is_moderator
+from sora_social.core.ids import parse_id
 from sora_social.moderation import selectors, services
-from sora_social.moderation.models import Appeal, AuditEntry, Enforcement, Flag, Report, ReviewItem
+from sora_social.moderation.models import (
+    Appeal,
+    AuditEntry,
+    Enforcement,
+    Flag,
+    Report,
+    ReviewItem,
+    TargetType,
+)
 
 
 class DecisionForm(forms.Form):
@@ -164,8 +176,24 @@ class ReviewItemAdmin(ModerateMixin, ModeratorsMayView, ReadOnlyAdmin):
             ]
         html = format_html_join("", "<div><b>{}</b>: {}</div>", rows)
         if target.type == "video" and obj.video_file.name:
-            html += format_html('<div><a href="{}">Watch the video</a></div>', obj.video_file.url)
+            url = reverse("admin:moderation_reviewitem_video", args=[item.pk])
+            html += format_html('<div><a href="{}">Watch the video</a></div>', url)
         return html
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.target_video)
+        return [
+            path("<path:object_id>/video/", view, name="moderation_reviewitem_video"),
+            *super().get_urls(),
+        ]
+
+    def target_video(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
+        """The video under review, for moderators, taken down or not, while its files are kept."""
+        item = ReviewItem.objects.filter(pk=parse_id(object_id) or -1, target_type=TargetType.VIDEO).first()
+        target = (
+            selectors.target_load(target_type=TargetType.VIDEO, target_id=item.target_id) if item else None
+        )
+        return stored_file_for_moderator(request, target.obj.video_file.name if target else "")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ReviewItem], search_term: str

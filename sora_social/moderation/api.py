@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from feed.serializers import video_media_urls
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import user_is_moderator
@@ -28,7 +29,6 @@ from sora_social.core.api import (
     InputSerializer,
     ScopedRateThrottle,
     TextInputField,
-    absolute_url,
     error_responses,
 )
 from sora_social.core.errors import Forbidden, InvalidInput
@@ -270,12 +270,7 @@ def _preview(target: Target | None, request: Request) -> dict[str, Any]:
         return {}
     obj = target.obj
     if target.type == TargetType.VIDEO:
-        media = {}
-        if obj.video_file and obj.video_file.name:
-            media = {
-                "video_url": absolute_url(obj.video_file.url, request),
-                "poster_url": absolute_url(obj.poster_file.url, request),
-            }
+        media = video_media_urls(obj, request) if obj.video_file.name else {}
         return {
             "status": obj.status,
             "caption": obj.caption,
