@@ -34,9 +34,15 @@ LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
 
 
 def videos_data(videos: list[Video], request: Request) -> Any:
-    """Serialized videos for the requester, with ``liked_by_me`` in one query for the whole list."""
-    liked = selectors.liked_video_ids(user=request_user(request), videos=videos)
-    return VideoSerializer(videos, many=True, context={"request": request, "liked_ids": liked}).data
+    """Serialized videos as the requester sees them (``liked_by_me``; counts without the people a block
+    hides), in a few queries for the whole list."""
+    viewer = request_user(request)
+    context = {
+        "request": request,
+        "liked_ids": selectors.liked_video_ids(user=viewer, videos=videos),
+        "hidden_engagement": selectors.engagement_hidden_by_blocks(viewer=viewer, videos=videos),
+    }
+    return VideoSerializer(videos, many=True, context=context).data
 
 
 def video_data(video: Video, request: Request) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -10,6 +12,7 @@ from feed import store, visibility
 from feed.models import Comment, FeedPreference, Like, Notification, Video
 from feed.visibility import visible_videos
 from sora_social.accounts.models import Block, User
+from sora_social.accounts.selectors import blocked_user_ids
 from sora_social.core.errors import NotFound
 from sora_social.core.ids import parse_id
 
@@ -56,6 +59,35 @@ def following_feed_page(*, viewer: User, before: int | None, limit: int) -> tupl
             break
         before = ids[-1]
     return videos[:limit], len(videos) > limit
+
+
+@dataclass(frozen=True)
+class HiddenEngagement:
+    """Likes and live comments on a video that come from people a block hides from the reader."""
+
+    likes: int = 0
+    comments: int = 0
+
+
+def engagement_hidden_by_blocks(*, viewer: User, videos: Iterable[Video]) -> dict[int, HiddenEngagement]:
+    """For each of ``videos`` (by id) that has any, what its ``like_count`` and ``comment_count`` include
+    from people hidden from ``viewer`` by a block either way, which the lists leave out: the counts shown to
+    ``viewer`` leave them out too. One query, and two more when ``viewer`` blocks or is blocked by anyone."""
+    ids = [video.pk for video in videos]
+    hidden = blocked_user_ids(user=viewer) if ids else set()
+    if not hidden:
+        return {}
+    likes = Counter(
+        Like.objects.filter(video_id__in=ids, user_id__in=hidden).values_list("video_id", flat=True)
+    )
+    comments = Counter(
+        Comment.objects.filter(video_id__in=ids, author_id__in=hidden, removed_at__isnull=True).values_list(
+            "video_id", flat=True
+        )
+    )
+    return {
+        pk: HiddenEngagement(likes=likes[pk], comments=comments[pk]) for pk in likes.keys() | comments.keys()
+    }
 
 
 def liked_video_ids(*, user: User, videos: Iterable[Video]) -> set[int]:

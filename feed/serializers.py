@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from feed.models import Notification, Video
+from feed.selectors import HiddenEngagement
 from feed.visibility import VIDEO_MEDIA, media_visible
 from sora_social.accounts.api import UserSummarySerializer
 from sora_social.core.api import DATETIME, IdField
@@ -30,6 +31,9 @@ MEDIA_LINK_HELP = (
 )
 
 
+NOTHING_HIDDEN = HiddenEngagement()
+
+
 class MediaSerializer(serializers.Serializer):
     video_url = serializers.CharField(help_text=MEDIA_LINK_HELP)
     poster_url = serializers.CharField(help_text=MEDIA_LINK_HELP)
@@ -46,8 +50,9 @@ class FeaturedCameoSerializer(serializers.Serializer):
 
 
 class VideoSerializer(serializers.Serializer):
-    """A video as ``GET /videos/{id}/`` shows it. Context: ``request`` (absolute URLs) and ``liked_ids``
-    (the requester's likes among the videos being shown)."""
+    """A video as ``GET /videos/{id}/`` shows it. Context: ``request`` (absolute URLs), ``liked_ids`` (the
+    requester's likes among the videos being shown) and ``hidden_engagement`` (by video id: the likes and
+    comments of people a block hides from the requester, which the counts leave out as the lists do)."""
 
     id = IdField()
     author = UserSummarySerializer()
@@ -61,8 +66,8 @@ class VideoSerializer(serializers.Serializer):
     remix_root = IdField(source="remix_root_id", allow_null=True)
     remix_depth = serializers.IntegerField()
     remix_count = serializers.IntegerField()
-    like_count = serializers.IntegerField()
-    comment_count = serializers.IntegerField()
+    like_count = serializers.SerializerMethodField()
+    comment_count = serializers.SerializerMethodField()
     liked_by_me = serializers.SerializerMethodField()
     allow_remix = serializers.BooleanField()
     created_at = serializers.DateTimeField()
@@ -79,6 +84,15 @@ class VideoSerializer(serializers.Serializer):
             "duration_seconds": video.duration_seconds,
             "fps": video.fps,
         }
+
+    def _hidden(self, video: Video) -> HiddenEngagement:
+        return self.context.get("hidden_engagement", {}).get(video.pk, NOTHING_HIDDEN)
+
+    def get_like_count(self, video: Video) -> int:
+        return video.like_count - self._hidden(video).likes
+
+    def get_comment_count(self, video: Video) -> int:
+        return video.comment_count - self._hidden(video).comments
 
     def get_liked_by_me(self, video: Video) -> bool:
         return video.pk in self.context.get("liked_ids", ())
@@ -107,8 +121,8 @@ class VideoSerializer(serializers.Serializer):
             "remix_root": None if video.remix_root_id is None else str(video.remix_root_id),
             "remix_depth": video.remix_depth,
             "remix_count": video.remix_count,
-            "like_count": video.like_count,
-            "comment_count": video.comment_count,
+            "like_count": self.get_like_count(video),
+            "comment_count": self.get_comment_count(video),
             "liked_by_me": self.get_liked_by_me(video),
             "allow_remix": video.allow_remix,
             "created_at": DATETIME.to_representation(video.created_at),
