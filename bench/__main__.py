@@ -4,7 +4,8 @@ from bench.setup import setup_django
 
 setup_django()
 
-from bench import event_delivery, graph_lists  # noqa: E402
+from bench import event_delivery, graph_lists, uploads  # noqa: E402
 
 graph_lists.run()
 event_delivery.run()
+uploads.run()

@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import select
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +20,7 @@ from django.conf import LazySettings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
+from bench.rawhttp import MIB, MULTIPART, Server, exchange, in_chunks, request_head, serve, upload_image
 from cameos import likeness
 from cameos.services import MAX_REFERENCE_IMAGES, REFERENCE_IMAGE_MAX_BYTES
 from sora_social import settings as settings_module
@@ -33,11 +28,9 @@ from sora_social.accounts.models import User
 from sora_social.accounts.services import AVATAR_MAX_BYTES, auth_token_create
 from sora_social.asgi import application
 from tests.conftest import PASSWORD
-from tests.generation.workers import REPOSITORY, worker_environment
+from tests.generation.workers import worker_environment
 
-MIB = 1024 * 1024
 CHUNKED = (b"transfer-encoding", b"chunked")
-ASGI_APP = "sora_social.asgi:application"
 
 
 # In process: the ASGI application -------------------------------------------------------------------------
@@ -223,167 +216,27 @@ def test_an_operator_sets_limits_in_the_environment(monkeypatch: pytest.MonkeyPa
 # On a socket: python -m sora_social.server --------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    port: int
-    pid: int
-
-    def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmRSS line")
-
-
-@dataclass
-class Reply:
-    status: int
-    head: bytes
-    body: bytes
-    sent: int  # body bytes the client got to send before the answer came
-    seconds: float
-
-    def json(self) -> dict[str, Any]:
-        assert b"content-type: application/json" in self.head.lower(), self.head
-        return json.loads(self.body)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sora_social.server", *("-b", "127.0.0.1", "-p", str(port)), ASGI_APP],
-            cwd=REPOSITORY,
-            env=worker_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"the server did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
-        yield Server(port, process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def exchange(server: Server, head: bytes, body: Iterable[bytes] = ()) -> Reply:
-    """Send a request head, then its body for as long as no answer has come (as curl does), and read the
-    answer."""
-    started = time.monotonic()
-    sent = 0
-    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
-        connection.sendall(head)
-        connection.setblocking(False)
-        for piece in body:
-            readable, _, _ = select.select([connection], [connection], [], 30)
-            if readable:
-                break
-            try:
-                sent += connection.send(piece)
-            except BlockingIOError:
-                continue
-            except OSError:
-                break
-        connection.setblocking(True)
-        received = b""
-        while not complete(received):
-            data = connection.recv(65536)
-            if not data:
-                break
-            received += data
-    seconds = time.monotonic() - started
-    head_bytes, _, answer_body = received.partition(b"\r\n\r\n")
-    status = int(head_bytes.split(b" ", 2)[1]) if head_bytes else 0
-    return Reply(status, head_bytes, answer_body, sent, seconds)
-
-
-def complete(received: bytes) -> bool:
-    """Whether ``received`` holds an answer's head and as much body as its Content-Length says."""
-    head, separator, body = received.partition(b"\r\n\r\n")
-    if not separator:
-        return False
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return len(body) >= int(value)
-    return True
-
-
-def request_head(method: str, target: str, *headers: str) -> bytes:
-    return "\r\n".join([f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", *headers, "", ""]).encode()
-
-
-MULTIPART = "Content-Type: multipart/form-data; boundary=b"
-UPLOAD_START = (
-    b'--b\r\nContent-Disposition: form-data; name="reference_images"; filename="me.jpg"\r\n'
-    b"Content-Type: image/jpeg\r\n\r\n"
-)
-
-
-def upload_pieces(total: int, piece: int = 65536) -> Iterator[bytes]:
-    """``total`` bytes: the start of a multipart upload of an image, then the image."""
-    yield UPLOAD_START
-    whole, rest = divmod(total - len(UPLOAD_START), piece)
-    for _ in range(whole):
-        yield b"\xff" * piece
-    yield b"\xff" * rest
-
-
-def warm_up(server: Server) -> None:
-    """Take the server through both paths once, so that what it allocates for good is counted before."""
-    for _ in range(3):
-        exchange(server, request_head("GET", "/api/v1/nothing/"))
-        exchange(server, request_head("POST", "/api/v1/cameos/", "Content-Length: 999999999"))
+def server(django_db_setup: None) -> Iterator[Server]:
+    with serve(worker_environment()) as running:
+        yield running
 
 
 def test_a_200_mb_upload_is_refused_before_it_is_read(server: Server) -> None:
-    warm_up(server)
-    before = server.rss_kib()
-    total = 200 * MIB
-    reply = exchange(
-        server,
-        request_head("POST", "/api/v1/cameos/", MULTIPART, f"Content-Length: {total}"),
-        upload_pieces(total),
-    )
-    after = server.rss_kib()
-    assert reply.status == 413
-    assert reply.json()["code"] == "too_large"
-    assert reply.seconds < 1.0
-    assert reply.sent < 8 * MIB  # what the sockets' buffers took before the answer was read
-    assert after - before < 4 * 1024, (before, after)
+    upload = upload_image(server, 200 * MIB, chunked=False)
+    assert upload.reply.status == 413
+    assert upload.reply.json()["code"] == "too_large"
+    assert upload.reply.sent < 8 * MIB  # what the sockets' buffers took before the answer was read
+    assert upload.rss_growth_kib < 4 * 1024, upload
 
 
 def test_a_chunked_upload_is_cut_off_at_the_limit(server: Server) -> None:
-    warm_up(server)
-    before = server.rss_kib()
     limit = settings_module.REQUEST_BODY_MAX_BYTES["cameos"]
-    reply = exchange(
-        server,
-        request_head("POST", "/api/v1/cameos/", MULTIPART, "Transfer-Encoding: chunked"),
-        (b"%x\r\n%s\r\n" % (len(piece), piece) for piece in upload_pieces(200 * MIB)),
-    )
-    after = server.rss_kib()
-    assert reply.status == 413
-    assert reply.json()["code"] == "too_large"
-    assert reply.sent < limit + 16 * MIB  # the limit, and what the sockets' buffers took meanwhile
-    assert after - before < 4 * 1024, (before, after)
+    upload = upload_image(server, 200 * MIB, chunked=True)
+    assert upload.reply.status == 413
+    assert upload.reply.json()["code"] == "too_large"
+    assert upload.reply.sent < limit + 16 * MIB  # the limit, and what the sockets' buffers took meanwhile
+    assert upload.rss_growth_kib < 4 * 1024, upload
 
 
 @pytest.mark.django_db(transaction=True)
@@ -398,8 +251,7 @@ def test_a_chunked_body_reaches_django_through_the_server(server: Server, alice:
             "Content-Type: application/json",
             "Transfer-Encoding: chunked",
         )
-        + b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces_of(body, 5))
-        + b"0\r\n\r\n",
+        + b"".join(in_chunks(pieces_of(body, 5))),
     )
     assert reply.status == 200, reply.body
     alice.refresh_from_db()
