@@ -224,7 +224,7 @@ def test_a_cameo_i_may_not_use_tells_nothing_of_its_wishes(
         as_alice,
         django_capture_on_commit_callbacks,
         prompt="an election rally",
-        cameo_ids=[str(private.pk), "x"],
+        cameo_ids=[str(private.pk), str(private.pk + 1000)],  # forbidden, and unknown
     )
     assert response.status_code == 403 and response.json()["code"] == "cameo_not_permitted"
     assert not PromptRefusal.objects.exists()
