@@ -71,10 +71,24 @@ class OwnCameoSerializer(CameoSerializer):
     updated_at = serializers.DateTimeField()
 
 
+class CameoDetailSerializer(OwnCameoSerializer):
+    """A cameo as whoever may see it sees it: its owner gets every field, someone who may use it only those
+    of a Cameo."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        owners_only = OwnCameoSerializer._declared_fields.keys() - CameoSerializer._declared_fields.keys()
+        for name in owners_only:
+            fields[name].required = False  # in the schema: only the owner gets them
+        cameo = self.instance
+        if isinstance(cameo, Cameo) and cameo.owner_id != request_user(self.context["request"]).pk:
+            for name in owners_only:
+                del fields[name]
+        return fields
+
+
 def cameo_data(cameo: Cameo, request: Request) -> Any:
-    mine = cameo.owner_id == request_user(request).pk
-    serializer = OwnCameoSerializer if mine else CameoSerializer
-    return serializer(cameo, context={"request": request}).data
+    return CameoDetailSerializer(cameo, context={"request": request}).data
 
 
 def own_cameo_data(cameo: Cameo, request: Request) -> Any:
@@ -171,7 +185,7 @@ class CameoDetailView(APIView):
         operation_id="cameos_get",
         responses={
             200: OpenApiResponse(
-                OwnCameoSerializer,
+                CameoDetailSerializer,
                 description="The owner sees every field; someone who may use the cameo sees "
                 "id, owner, kind, handle and display_name.",
             ),

@@ -91,6 +91,22 @@ def error_responses(**codes: str) -> dict[int, OpenApiResponse]:
 AUTH_ERRORS = {"401": "not_authenticated, authentication_failed: no valid token or session."}
 
 
+def document_unsupported_media_type(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """A drf-spectacular postprocessing hook: every operation that reads a body answers one in a media type
+    it does not parse with a 415, so each lists it (those that check uploads already describe theirs)."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in result["paths"].values():
+        for operation in item.values():
+            if "requestBody" not in operation or "415" in operation["responses"]:
+                continue
+            accepted = ", ".join(operation["requestBody"]["content"])
+            operation["responses"]["415"] = {
+                "content": error,
+                "description": f"unsupported_media_type: the body is not one of {accepted}.",
+            }
+    return result
+
+
 class InputSerializer(serializers.Serializer):
     """Fields not listed here are refused (a 400 naming them), so that a typo is never silently ignored."""
 

@@ -14,6 +14,7 @@ from cameos.services import REFERENCE_IMAGE_MAX_BYTES, cameo_create
 from tests.cameos.conftest import cameo_url, media_files, references, upload
 from tests.cameos.recordings import reference_images
 from tests.helpers import assert_error
+from tests.openapi import assert_documented
 
 pytestmark = pytest.mark.django_db
 
@@ -250,6 +251,16 @@ def test_someone_who_may_use_a_cameo_sees_only_its_public_side(as_bob, alice, ma
     assert_error(as_bob.patch(cameo_url(cameo), {"display_name": "mine now"}), 403, "not_owner")
     assert_error(as_bob.delete(cameo_url(cameo)), 403, "not_owner")
     assert Cameo.objects.get(pk=cameo.pk).status == "active"
+
+
+def test_both_sides_of_a_cameo_are_as_the_schema_documents(as_alice, as_bob, alice, make_cameo):
+    cameo = make_cameo(alice, audience="everyone")
+    owners_view = as_alice.get(cameo_url(cameo))
+    assert "preferences" in owners_view.json()
+    assert_documented(owners_view)
+    users_view = as_bob.get(cameo_url(cameo))
+    assert "preferences" not in users_view.json()
+    assert_documented(users_view)
 
 
 def test_unknown_ids_are_404(as_alice):
