@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "cameos",
     "remix",
     "generation",
-    "sora_social.moderation",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -401,7 +401,7 @@ MODERATION_SUSPEND_HOURS: list[int | None] = [
 MODERATION_SWEEP_SECONDS = float(os.environ.get("MODERATION_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "moderation-expire": {
-        "task": "sora_social.moderation.tasks.expire_enforcements",
+        "task": "moderation.tasks.expire_enforcements",
         "schedule": MODERATION_SWEEP_SECONDS,
     }
 }

@@ -11,7 +11,7 @@ api_v1 = [
     path("", include("cameos.urls")),
     path("", include("remix.urls")),
     path("", include("generation.urls")),
-    path("", include("sora_social.moderation.urls")),
+    path("", include("moderation.urls")),
 ]
 
 PAGE = ["get", "head"]

@@ -49,10 +49,10 @@ from cameos.services import (
 from feed.models import Video
 from feed.services import comment_create, like_create, video_create_draft, video_publish
 from generation.services import generation_request
+from moderation.services import appeal_create, item_resolve, report_create
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import MODERATORS_GROUP
 from sora_social.accounts.services import auth_token_create, block_create, follow_create, user_register
-from sora_social.moderation.services import appeal_create, item_resolve, report_create
 from tests.cameos.conftest import references
 from tests.conftest import PASSWORD
 from tests.feed.conftest import tiny_media

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from feed.models import Comment, Video
 from feed.services import comment_create
+from moderation.models import Enforcement
+from moderation.services import enforcements_expire
 from remix.selectors import lineage_of
 from sora_social.accounts.models import AuthToken
 from sora_social.accounts.services import follow_create
 from sora_social.core.events import decode_events, read_events
 from sora_social.core.redis import get_redis
-from sora_social.moderation.models import Enforcement
-from sora_social.moderation.services import enforcements_expire
 from sora_social.realtime.presence import PRESENCE_KEY
 from tests.moderation.conftest import audit, item_for, notifications, report, resolve
 from tests.realtime.test_socket import open_socket

@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from feed.models import Video
+from moderation.models import Appeal, AuditEntry, Enforcement, ReviewItem
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import MODERATORS_GROUP
-from sora_social.moderation.models import Appeal, AuditEntry, Enforcement, ReviewItem
 from tests.moderation.conftest import audit, notifications, report, resolve
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from feed.services import comment_create
+from moderation.models import Appeal, AuditEntry, Enforcement, Report, ReviewItem
 from sora_social.accounts.models import User
 from sora_social.core.models import AppendOnlyError
-from sora_social.moderation.models import Appeal, AuditEntry, Enforcement, Report, ReviewItem
 from tests.helpers import assert_error
 from tests.moderation.conftest import audit, item_for, queue, report, resolve
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from moderation.models import Report, ReviewItem
+from moderation.services import item_claim, report_create
 from sora_social.core.errors import Conflict
-from sora_social.moderation.models import Report, ReviewItem
-from sora_social.moderation.services import item_claim, report_create
 from tests.cameos.test_races import race
 
 pytestmark = [

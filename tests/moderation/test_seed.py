@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from sora_social.moderation.models import Flag, Report, ReviewItem
+from moderation.models import Flag, Report, ReviewItem
 
 pytestmark = pytest.mark.django_db
 

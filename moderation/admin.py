@@ -18,6 +18,16 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
+from moderation import selectors, services
+from moderation.models import (
+    Appeal,
+    AuditEntry,
+    Enforcement,
+    Flag,
+    Report,
+    ReviewItem,
+    TargetType,
+)
 from sora_social.accounts.admin import (
     ModeratorsMayView,
     ReadOnlyAdmin,
@@ -29,16 +39,6 @@ from sora_social.accounts.admin import (
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import user_is_moderator
 from sora_social.core.ids import parse_id
-from sora_social.moderation import selectors, services
-from sora_social.moderation.models import (
-    Appeal,
-    AuditEntry,
-    Enforcement,
-    Flag,
-    Report,
-    ReviewItem,
-    TargetType,
-)
 
 
 class DecisionForm(forms.Form):

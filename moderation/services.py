@@ -35,6 +35,17 @@ from feed.services import (
     video_take_down,
 )
 from generation.policy import find_term
+from moderation import selectors
+from moderation.models import (
+    Appeal,
+    AuditEntry,
+    Enforcement,
+    Flag,
+    Report,
+    ReviewItem,
+    TargetType,
+)
+from moderation.selectors import Target
 from sora_social.accounts.models import User
 from sora_social.accounts.services import (
     user_deactivate,
@@ -52,17 +63,6 @@ from sora_social.core.safety import (
     Signal,
 )
 from sora_social.core.storage import delete_files
-from sora_social.moderation import selectors
-from sora_social.moderation.models import (
-    Appeal,
-    AuditEntry,
-    Enforcement,
-    Flag,
-    Report,
-    ReviewItem,
-    TargetType,
-)
-from sora_social.moderation.selectors import Target
 
 Reason = Report.Reason
 Kind = Enforcement.Kind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sora_social.moderation import services
+from moderation import services
 
 
 @shared_task(ignore_result=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sora_social.moderation import api
+from moderation import api
 
 urlpatterns = [
     path("reports/", api.ReportsView.as_view(), name="reports"),

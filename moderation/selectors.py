@@ -15,11 +15,7 @@ from cameos.models import Cameo, ConsentRecord
 from cameos.selectors import cameo_get_visible
 from feed.models import Comment, Video
 from feed.selectors import comment_get, video_get_visible
-from sora_social.accounts.models import User
-from sora_social.accounts.selectors import user_get_visible
-from sora_social.core.errors import InvalidInput, NotFound
-from sora_social.core.ids import parse_id
-from sora_social.moderation.models import (
+from moderation.models import (
     Appeal,
     AuditEntry,
     Enforcement,
@@ -28,6 +24,10 @@ from sora_social.moderation.models import (
     ReviewItem,
     TargetType,
 )
+from sora_social.accounts.models import User
+from sora_social.accounts.selectors import user_get_visible
+from sora_social.core.errors import InvalidInput, NotFound
+from sora_social.core.ids import parse_id
 
 LABEL_LENGTH = 200
 

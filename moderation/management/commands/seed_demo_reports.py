@@ -16,9 +16,9 @@ from django.db import transaction
 
 from feed.models import Video
 from feed.services import comment_create
+from moderation.models import Report
+from moderation.services import report_create
 from sora_social.accounts.models import User
-from sora_social.moderation.models import Report
-from sora_social.moderation.services import report_create
 
 SPAM_COMMENT = "free crypto giveaway!! whatsapp me for the link"
 

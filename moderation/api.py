@@ -17,6 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feed.serializers import video_media_urls
+from moderation import selectors, services
+from moderation.models import Appeal, Flag, Report, ReviewItem, TargetType
+from moderation.selectors import Target
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import user_is_moderator
@@ -43,9 +46,6 @@ from sora_social.core.pagination import (
     invalid_cursor,
     parse_limit,
 )
-from sora_social.moderation import selectors, services
-from sora_social.moderation.models import Appeal, Flag, Report, ReviewItem, TargetType
-from sora_social.moderation.selectors import Target
 
 LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor, limit or filter"}
 ITEM_NOT_FOUND = {"404": "item_not_found"}

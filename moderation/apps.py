@@ -2,13 +2,13 @@ from django.apps import AppConfig
 
 
 class ModerationConfig(AppConfig):
-    name = "sora_social.moderation"
+    name = "moderation"
     label = "moderation"
 
     def ready(self) -> None:
         from feed.services import publish_checks
+        from moderation.services import flag_from_signal, publish_check
         from sora_social.core.safety import listen
-        from sora_social.moderation.services import flag_from_signal, publish_check
 
         listen(flag_from_signal)
         if publish_check not in publish_checks:
