@@ -32,7 +32,7 @@ def _usable_by(user: User) -> Q:
         & Q(owner_id__in=graph.following)
         & Q(owner_id__in=graph.followers)
     )
-    others = ~Q(owner_id__in=graph.blocked_by_user) & ~Q(owner_id__in=graph.blocking_user) & audience
+    others = ~Q(owner_id__in=graph.blocked_either_way) & audience
     return Q(status=Cameo.Status.ACTIVE, owner__is_active=True) & (Q(owner=user) | others)
 
 

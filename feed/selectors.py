@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 from feed import store, visibility
 from feed.models import Comment, FeedPreference, Like, Notification, Video
 from feed.visibility import visible_videos
-from sora_social.accounts.models import Block, User
-from sora_social.accounts.selectors import blocked_user_ids
+from sora_social.accounts.models import User
+from sora_social.accounts.selectors import blocked_either_way, blocked_user_ids
 from sora_social.core.errors import NotFound
 from sora_social.core.ids import parse_id
 
@@ -112,8 +112,7 @@ def video_comments(*, viewer: User, video: Video) -> QuerySet[Comment]:
     """Comments on a video the viewer may see, leaving out removed ones and people hidden by a block."""
     return (
         Comment.objects.filter(video=video, removed_at__isnull=True, author__is_active=True)
-        .exclude(author_id__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
-        .exclude(author_id__in=Block.objects.filter(blocked=viewer).values("blocker_id"))
+        .exclude(author_id__in=blocked_either_way(viewer))
         .select_related("author")
     )
 
@@ -128,11 +127,7 @@ def comment_get(*, viewer: User, comment_id: int | str) -> Comment:
 
 def _notifications(user: User) -> QuerySet[Notification]:
     """A user's notifications, without those from people hidden by a block (also ones from before it)."""
-    return (
-        Notification.objects.filter(recipient=user)
-        .exclude(actor_id__in=Block.objects.filter(blocker=user).values("blocked_id"))
-        .exclude(actor_id__in=Block.objects.filter(blocked=user).values("blocker_id"))
-    )
+    return Notification.objects.filter(recipient=user).exclude(actor_id__in=blocked_either_way(user))
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from feed.models import FeaturedCameo, Video
 from sora_social.accounts.models import User
-from sora_social.accounts.selectors import graph_of, user_is_moderator
+from sora_social.accounts.selectors import blocked_either_way, graph_of, user_is_moderator
 
 
 def visible_to(viewer: User) -> Q:
@@ -33,12 +33,7 @@ def visible_to(viewer: User) -> Q:
     )
     published = Q(status=Video.Status.PUBLISHED) & ~Q(Exists(withdrawn)) & audience
     draft = Q(status=Video.Status.DRAFT) & Q(Exists(features_viewer))
-    others = (
-        Q(author__is_active=True)
-        & ~Q(author_id__in=graph.blocked_by_user)
-        & ~Q(author_id__in=graph.blocking_user)
-        & (published | draft)
-    )
+    others = Q(author__is_active=True) & ~Q(author_id__in=graph.blocked_either_way) & (published | draft)
     return Q(author=viewer) | others
 
 
@@ -55,8 +50,7 @@ def following_feed_videos(viewer: User) -> QuerySet[Video]:
     return Video.objects.filter(
         Q(author_id__in=graph.following, status=Video.Status.PUBLISHED, author__is_active=True)
         & (~Q(visibility=Video.Visibility.MUTUALS) | Q(author_id__in=graph.followers))
-        & ~Q(author_id__in=graph.blocked_by_user)
-        & ~Q(author_id__in=graph.blocking_user)
+        & ~Q(author_id__in=graph.blocked_either_way)
         & ~Q(Exists(withdrawn))
     )
 
@@ -105,9 +99,8 @@ def feed_audience(video: Video) -> QuerySet[User]:
         return User.objects.none()
     author_id = video.author_id
     # A block removes the follows between the two; this also covers a follow that raced with a block.
-    graph = graph_of(video.author)
     followers = User.objects.filter(following_edges__followee_id=author_id, is_active=True).exclude(
-        Q(pk__in=graph.blocked_by_user) | Q(pk__in=graph.blocking_user)
+        pk__in=blocked_either_way(video.author)
     )
     if video.visibility == Video.Visibility.MUTUALS:
         followers = followers.filter(follower_edges__follower_id=author_id)

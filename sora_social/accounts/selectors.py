@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 
 from sora_social.accounts.models import AuthToken, Block, Follow, User
 from sora_social.core.errors import NotFound
@@ -27,23 +27,33 @@ class Relationship:
         return self.is_following and self.follows_you
 
 
+def blocked_either_way(user: User) -> QuerySet[Block, Any]:
+    """The ids of everyone in a block with ``user``, whichever of the two made it, as a subquery (filter with
+    ``<user field>__in``): the one rule by which a block hides two people from each other, in lists,
+    comments, notifications, counts, videos and cameo consent. (A profile is the exception: its owner still
+    sees the people they block, see ``_blocks``.)"""
+    return (
+        Block.objects.filter(Q(blocker=user) | Q(blocked=user))
+        .annotate(other_id=Case(When(blocker=user, then=F("blocked_id")), default=F("blocker_id")))
+        .values("other_id")
+    )
+
+
 @dataclass(frozen=True)
 class GraphOf:
     """Subqueries of the user ids around ``user``, for filters that other layers build on (visibility,
-    cameo consent): whom they follow, who follows them, whom they block, who blocks them."""
+    cameo consent): whom they follow, who follows them, and who is in a block with them either way."""
 
     following: QuerySet[Follow, Any]
     followers: QuerySet[Follow, Any]
-    blocked_by_user: QuerySet[Block, Any]
-    blocking_user: QuerySet[Block, Any]
+    blocked_either_way: QuerySet[Block, Any]
 
 
 def graph_of(user: User) -> GraphOf:
     return GraphOf(
         following=Follow.objects.filter(follower=user).values("followee_id"),
         followers=Follow.objects.filter(followee=user).values("follower_id"),
-        blocked_by_user=Block.objects.filter(blocker=user).values("blocked_id"),
-        blocking_user=Block.objects.filter(blocked=user).values("blocker_id"),
+        blocked_either_way=blocked_either_way(user),
     )
 
 
@@ -51,22 +61,26 @@ def user_find(*, username: str) -> User | None:
     return User.objects.filter(username__iexact=username, is_active=True).first()
 
 
+def _blocks(*, blocker: User, blocked: User) -> bool:
+    """Whether ``blocker`` blocks ``blocked``, which hides the blocker's profile (and avatar) from them."""
+    return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+
+
 def user_get_visible(*, username: str, viewer: User) -> User:
     """The profile ``viewer`` may see: 404 for unknown or deactivated users and for users who block them."""
     user = user_find(username=username)
-    if user is None or (user.pk != viewer.pk and Block.objects.filter(blocker=user, blocked=viewer).exists()):
+    if user is None or (user.pk != viewer.pk and _blocks(blocker=user, blocked=viewer)):
         raise NotFound(f"There is no user called {username!r}.", code="user_not_found")
     return user
 
 
 def block_exists_between(*, a: User, b: User) -> bool:
-    return Block.objects.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a)).exists()
+    return User.objects.filter(pk=b.pk, pk__in=blocked_either_way(a)).exists()
 
 
 def blocked_user_ids(*, user: User) -> set[int]:
     """Everyone hidden from ``user`` by a block, in either direction."""
-    pairs = Block.objects.filter(Q(blocker=user) | Q(blocked=user)).values_list("blocker_id", "blocked_id")
-    return {other for pair in pairs for other in pair if other != user.pk}
+    return {row["other_id"] for row in blocked_either_way(user)}
 
 
 def users_are_mutuals(*, a: User, b: User) -> bool:
@@ -95,25 +109,19 @@ def relationships(*, viewer: User, user_ids: Iterable[int]) -> dict[int, Relatio
     }
 
 
-def _hidden_from(viewer: User) -> Q:
-    return Q(blocks_made__blocked=viewer) | Q(blocks_received__blocker=viewer)
-
-
 def follower_edges(*, user: User, viewer: User) -> QuerySet[Follow]:
     """Who follows ``user``, as follow edges, leaving out anyone hidden from ``viewer`` by a block."""
-    hidden = User.objects.filter(_hidden_from(viewer)).values("pk")
     return (
         Follow.objects.filter(followee=user, follower__is_active=True)
-        .exclude(follower_id__in=hidden)
+        .exclude(follower_id__in=blocked_either_way(viewer))
         .select_related("follower")
     )
 
 
 def following_edges(*, user: User, viewer: User) -> QuerySet[Follow]:
-    hidden = User.objects.filter(_hidden_from(viewer)).values("pk")
     return (
         Follow.objects.filter(follower=user, followee__is_active=True)
-        .exclude(followee_id__in=hidden)
+        .exclude(followee_id__in=blocked_either_way(viewer))
         .select_related("followee")
     )
 
@@ -148,4 +156,4 @@ def avatar_media_allowed(*, object_id: int, name: str, viewer: User | None) -> b
     user = User.objects.filter(pk=object_id, is_active=True).first()
     if user is None or not name or user.avatar.name != name:
         return False
-    return viewer is None or not Block.objects.filter(blocker=user, blocked=viewer).exists()
+    return viewer is None or not _blocks(blocker=user, blocked=viewer)
