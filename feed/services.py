@@ -16,7 +16,7 @@ from django.utils import timezone
 from feed import preferences, tasks
 from feed.models import Comment, FeaturedCameo, FeedPreference, Like, Notification, Video, VideoEmbedding
 from feed.serializers import NotificationSerializer, VideoSerializer
-from feed.visibility import visible_videos
+from feed.visibility import cameo_withdrawn, visible_videos
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import block_exists_between
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
@@ -137,7 +137,7 @@ def video_publish(
         raise Conflict("This video is already published.", code="already_published")
     if video.status == Video.Status.REMOVED:
         raise Conflict("This video was removed and cannot be published.", code="video_removed")
-    if video.featured_cameos.filter(withdrawn_at__isnull=False).exists():
+    if Video.objects.filter(cameo_withdrawn(), pk=video.pk).exists():
         raise Forbidden("A cameo in this video was withdrawn by its owner.", code="cameo_not_permitted")
     for check in publish_checks:
         check(video, actor)

@@ -18,22 +18,30 @@ from sora_social.accounts.models import User
 from sora_social.accounts.selectors import blocked_either_way, graph_of, user_is_moderator
 
 
+def cameo_withdrawn() -> Exists:
+    """Whether a cameo's owner withdrew it from the video (a filter on videos). While one is withdrawn, a
+    video is out for no one but its author, and it cannot be published."""
+    return Exists(FeaturedCameo.objects.filter(video=OuterRef("pk"), withdrawn_at__isnull=False))
+
+
+def _out_to_its_audience() -> Q:
+    return Q(status=Video.Status.PUBLISHED, author__is_active=True) & ~Q(cameo_withdrawn())
+
+
 def visible_to(viewer: User) -> Q:
     graph = graph_of(viewer)
-    withdrawn = FeaturedCameo.objects.filter(video=OuterRef("pk"), withdrawn_at__isnull=False)
     features_viewer = FeaturedCameo.objects.filter(
         video=OuterRef("pk"), owner=viewer, withdrawn_at__isnull=True
     )
-
     audience = (
         Q(visibility=Video.Visibility.PUBLIC)
         | Q(visibility=Video.Visibility.FOLLOWERS, author_id__in=graph.following)
         | Q(visibility=Video.Visibility.MUTUALS, author_id__in=graph.following)
         & Q(author_id__in=graph.followers)
     )
-    published = Q(status=Video.Status.PUBLISHED) & ~Q(Exists(withdrawn)) & audience
-    draft = Q(status=Video.Status.DRAFT) & Q(Exists(features_viewer))
-    others = Q(author__is_active=True) & ~Q(author_id__in=graph.blocked_either_way) & (published | draft)
+    published = _out_to_its_audience() & audience
+    draft = Q(status=Video.Status.DRAFT, author__is_active=True) & Q(Exists(features_viewer))
+    others = ~Q(author_id__in=graph.blocked_either_way) & (published | draft)
     return Q(author=viewer) | others
 
 
@@ -46,12 +54,11 @@ def following_feed_videos(viewer: User) -> QuerySet[Video]:
     follows. Following settles the author side and ``followers`` visibility, so the filter is a short one
     (the feed's matrix test holds it to ``visible_to``)."""
     graph = graph_of(viewer)
-    withdrawn = FeaturedCameo.objects.filter(video=OuterRef("pk"), withdrawn_at__isnull=False)
     return Video.objects.filter(
-        Q(author_id__in=graph.following, status=Video.Status.PUBLISHED, author__is_active=True)
+        Q(author_id__in=graph.following)
+        & _out_to_its_audience()
         & (~Q(visibility=Video.Visibility.MUTUALS) | Q(author_id__in=graph.followers))
         & ~Q(author_id__in=graph.blocked_either_way)
-        & ~Q(Exists(withdrawn))
     )
 
 
@@ -63,11 +70,7 @@ def media_visible(video: Video) -> bool:
 def out_to_its_audience(video: Video) -> bool:
     """Whether ``video`` is out for people other than its author: published, by an active author, with no
     withdrawn cameo."""
-    return (
-        video.status == Video.Status.PUBLISHED
-        and video.author.is_active
-        and not video.featured_cameos.filter(withdrawn_at__isnull=False).exists()
-    )
+    return Video.objects.filter(_out_to_its_audience(), pk=video.pk).exists()
 
 
 VIDEO_MEDIA = "video"
