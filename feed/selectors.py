@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from feed import store, visibility
+from feed import store
 from feed.models import Comment, FeedPreference, Like, Notification, Video
 from feed.visibility import visible_videos
 from sora_social.accounts.models import User
-from sora_social.accounts.selectors import blocked_either_way, blocked_user_ids
+from sora_social.accounts.selectors import blocked_either_way, blocked_user_ids, graph_of
 from sora_social.core.errors import NotFound
 from sora_social.core.ids import parse_id
 
@@ -44,7 +44,8 @@ def videos_hydrate(*, viewer: User, ids: Iterable[int]) -> list[Video]:
 def following_feed_videos(*, viewer: User, ids: Iterable[int]) -> list[Video]:
     """Like ``videos_hydrate``, keeping only published videos of people ``viewer`` follows now (a store may
     still hold ids of someone unfollowed since)."""
-    return _hydrate(visibility.following_feed_videos(viewer), ids)
+    followed = visible_videos(viewer).filter(author_id__in=graph_of(viewer).following)
+    return _hydrate(followed.filter(status=Video.Status.PUBLISHED), ids)
 
 
 def following_feed_page(*, viewer: User, before: int | None, limit: int) -> tuple[list[Video], bool]:

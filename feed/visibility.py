@@ -6,7 +6,9 @@ visible only while its author is active and neither blocks the other, and then:
   (``followers``), or to people the author follows back (``mutuals``);
 - a draft, to the owners of the cameos in it (consent means seeing every use, drafts included).
 Removed videos are seen by their author only. Because reads filter with ``visible_to`` at query time, a
-takedown, a block or a withdrawn cameo takes effect on the next read, whatever caches hold the id.
+takedown, a block or a withdrawn cameo takes effect on the next read, whatever caches hold the id. The
+following feed reads through ``visible_to`` too; the fan-out audience (``feed_audience``) applies the same
+pieces from the author's side.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from feed.models import FeaturedCameo, Video
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import blocked_either_way, graph_of, user_is_moderator
+
+# What a published video's visibility asks of a viewer other than its author, besides that neither blocks the
+# other: ``followers`` and ``mutuals`` that they follow the author, ``mutuals`` that the author follows them.
+MUST_FOLLOW = frozenset({Video.Visibility.FOLLOWERS, Video.Visibility.MUTUALS})
+MUST_BE_FOLLOWED_BACK = frozenset({Video.Visibility.MUTUALS})
 
 
 def cameo_withdrawn() -> Exists:
@@ -33,11 +40,8 @@ def visible_to(viewer: User) -> Q:
     features_viewer = FeaturedCameo.objects.filter(
         video=OuterRef("pk"), owner=viewer, withdrawn_at__isnull=True
     )
-    audience = (
-        Q(visibility=Video.Visibility.PUBLIC)
-        | Q(visibility=Video.Visibility.FOLLOWERS, author_id__in=graph.following)
-        | Q(visibility=Video.Visibility.MUTUALS, author_id__in=graph.following)
-        & Q(author_id__in=graph.followers)
+    audience = (~Q(visibility__in=MUST_FOLLOW) | Q(author_id__in=graph.following)) & (
+        ~Q(visibility__in=MUST_BE_FOLLOWED_BACK) | Q(author_id__in=graph.followers)
     )
     published = _out_to_its_audience() & audience
     draft = Q(status=Video.Status.DRAFT, author__is_active=True) & Q(Exists(features_viewer))
@@ -47,19 +51,6 @@ def visible_to(viewer: User) -> Q:
 
 def visible_videos(viewer: User) -> QuerySet[Video]:
     return Video.objects.filter(visible_to(viewer))
-
-
-def following_feed_videos(viewer: User) -> QuerySet[Video]:
-    """The rules above for the following feed, the hottest read: published videos of the authors ``viewer``
-    follows. Following settles the author side and ``followers`` visibility, so the filter is a short one
-    (the feed's matrix test holds it to ``visible_to``)."""
-    graph = graph_of(viewer)
-    return Video.objects.filter(
-        Q(author_id__in=graph.following)
-        & _out_to_its_audience()
-        & (~Q(visibility=Video.Visibility.MUTUALS) | Q(author_id__in=graph.followers))
-        & ~Q(author_id__in=graph.blocked_either_way)
-    )
 
 
 def media_visible(video: Video) -> bool:
@@ -97,7 +88,7 @@ def video_media_allowed(*, object_id: int, name: str, viewer: User | None) -> bo
 
 def feed_audience(video: Video) -> QuerySet[User]:
     """The followers who may see ``video`` in their following feed: the rules above, for one author's
-    published video and the people who follow them."""
+    published video and the people who follow them (and so meet ``MUST_FOLLOW``)."""
     if not out_to_its_audience(video):
         return User.objects.none()
     author_id = video.author_id
@@ -105,6 +96,6 @@ def feed_audience(video: Video) -> QuerySet[User]:
     followers = User.objects.filter(following_edges__followee_id=author_id, is_active=True).exclude(
         pk__in=blocked_either_way(video.author)
     )
-    if video.visibility == Video.Visibility.MUTUALS:
+    if video.visibility in MUST_BE_FOLLOWED_BACK:
         followers = followers.filter(follower_edges__follower_id=author_id)
     return followers
