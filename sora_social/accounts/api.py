@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -155,17 +155,16 @@ class CredentialsInput(InputSerializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-def _authenticate(request: Request, data: dict[str, str]) -> User:
-    user = authenticate(request._request, username=data["username"], password=data["password"])
+def _authenticate(data: dict[str, str]) -> User:
+    user = selectors.user_with_password(username=data["username"], password=data["password"])
     if user is None:
-        inactive = User.objects.filter(username__iexact=data["username"], is_active=False).first()
-        if inactive is not None and inactive.check_password(data["password"]):
-            raise Forbidden(
-                "This account is suspended. You can appeal with POST /api/v1/appeals/, sending your username "
-                "and password with it.",
-                code="account_suspended",
-            )
         raise InvalidInput("The username or password is not right.", code="invalid_credentials")
+    if not user.is_active:
+        raise Forbidden(
+            "This account is suspended. You can appeal with POST /api/v1/appeals/, sending your username "
+            "and password with it.",
+            code="account_suspended",
+        )
     return user
 
 
@@ -196,7 +195,7 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _authenticate(request, data.validated_data)
+        user = _authenticate(data.validated_data)
         _, key = services.auth_token_create(user=user, user_agent=request.headers.get("User-Agent", ""))
         return Response({"token": key, "user": MeSerializer(user, context={"request": request}).data})
 
@@ -269,7 +268,7 @@ class SessionView(APIView):
             ) from None
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _authenticate(request, data.validated_data)
+        user = _authenticate(data.validated_data)
         login(request._request, user)
         return Response({"user": MeSerializer(user, context={"request": request}).data})
 

@@ -66,6 +66,16 @@ def _blocks(*, blocker: User, blocked: User) -> bool:
     return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
 
 
+def user_with_password(*, username: str, password: str) -> User | None:
+    """The account, active or suspended, that ``username`` (in any case) and ``password`` open; None when they
+    open none. Whoever asks decides what a suspended account may do (sign in: no; appeal: yes)."""
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        User().set_password(password)  # as long as a wrong password takes, so timing tells no names
+        return None
+    return user if user.check_password(password) else None
+
+
 def user_get_visible(*, username: str, viewer: User) -> User:
     """The profile ``viewer`` may see: 404 for unknown or deactivated users and for users who block them."""
     user = user_find(username=username)
