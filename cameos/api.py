@@ -17,6 +17,7 @@ from sora_social.accounts.api import UserSummarySerializer
 from sora_social.accounts.authentication import request_user
 from sora_social.core.api import (
     AUTH_ERRORS,
+    LIST_ERRORS,
     IdField,
     InputSerializer,
     ScopedRateThrottle,
@@ -28,7 +29,6 @@ from sora_social.core.media_access import media_url
 
 CAMEO_NOT_FOUND = {"404": "cameo_not_found: no such cameo, or you may not see it."}
 NOT_OWNER = {"403": "not_owner: you may use this cameo, but only its owner can do this."}
-LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
 UPLOAD_ERRORS = {
     "413": "file_too_large, image_too_large: a file or an image's pixel count is over the limit.",
     "415": "unsupported_media_type: a file is not of an accepted type (checked by decoding it).",

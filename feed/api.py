@@ -19,7 +19,14 @@ from feed.models import Video
 from feed.serializers import CommentSerializer, NotificationSerializer, VideoSerializer
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.selectors import user_get_visible
-from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, TextInputField, error_responses
+from sora_social.core.api import (
+    AUTH_ERRORS,
+    LIST_ERRORS,
+    IdInputField,
+    InputSerializer,
+    TextInputField,
+    error_responses,
+)
 from sora_social.core.errors import Conflict, InvalidInput
 from sora_social.core.pagination import (
     PAGE_PARAMETERS,
@@ -30,7 +37,6 @@ from sora_social.core.pagination import (
 )
 
 VIDEO_NOT_FOUND = {"404": "video_not_found: no such video, or you may not see it."}
-LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
 
 
 def videos_data(videos: list[Video], request: Request) -> Any:

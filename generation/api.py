@@ -15,7 +15,14 @@ from generation.engine.config import ASPECT_RATIOS
 from generation.engine.pipeline import MAX_SEED, Beat
 from generation.serializers import GenerationJobSerializer, job_data
 from sora_social.accounts.authentication import request_user
-from sora_social.core.api import AUTH_ERRORS, IdInputField, InputSerializer, TextInputField, error_responses
+from sora_social.core.api import (
+    AUTH_ERRORS,
+    LIST_ERRORS,
+    IdInputField,
+    InputSerializer,
+    TextInputField,
+    error_responses,
+)
 from sora_social.core.pagination import PAGE_PARAMETERS
 
 JOB_NOT_FOUND = {"404": "generation_not_found: no such job of yours."}
@@ -135,7 +142,7 @@ class GenerationsView(GenericAPIView):
                     "next": serializers.URLField(allow_null=True),
                 },
             ),
-            **error_responses(**AUTH_ERRORS, **{"400": "invalid_cursor, invalid: a bad cursor or limit."}),
+            **error_responses(**AUTH_ERRORS, **LIST_ERRORS),
         },
     )
     def get(self, request: Request) -> Response:

@@ -12,12 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from feed.api import LIST_ERRORS, VIDEO_NOT_FOUND, videos_data
+from feed.api import VIDEO_NOT_FOUND, videos_data
 from feed.serializers import VideoSerializer
 from remix import selectors
 from remix.selectors import TREE_BREADTH, TREE_DEPTH, Node
 from sora_social.accounts.authentication import request_user
-from sora_social.core.api import AUTH_ERRORS, error_responses
+from sora_social.core.api import AUTH_ERRORS, LIST_ERRORS, error_responses
 from sora_social.core.pagination import int_parameter, query_int
 
 DEPTH_HELP = f"Levels below the video (0 to {TREE_DEPTH[1]}; default {TREE_DEPTH[0]})."

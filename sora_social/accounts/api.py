@@ -25,6 +25,7 @@ from sora_social.accounts.models import (
 from sora_social.core.api import (
     AUTH_ERRORS,
     DATETIME,
+    LIST_ERRORS,
     IdField,
     InputSerializer,
     ScopedRateThrottle,
@@ -424,10 +425,10 @@ class _EdgeListView(GenericAPIView):
         )
 
 
-LIST_ERRORS = error_responses(
-    **AUTH_ERRORS, **{"400": "invalid_cursor, invalid: a bad cursor or limit."}, **USER_NOT_FOUND
-)
-LIST_RESPONSES = {200: ProfileSerializer(many=True), **LIST_ERRORS}
+LIST_RESPONSES = {
+    200: ProfileSerializer(many=True),
+    **error_responses(**AUTH_ERRORS, **LIST_ERRORS, **USER_NOT_FOUND),
+}
 
 
 @extend_schema_view(get=extend_schema(operation_id="users_followers", responses=LIST_RESPONSES))

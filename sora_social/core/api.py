@@ -89,6 +89,7 @@ def error_responses(**codes: str) -> dict[int, OpenApiResponse]:
 
 
 AUTH_ERRORS = {"401": "not_authenticated, authentication_failed: no valid token or session."}
+LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor or limit."}
 
 
 def document_unsupported_media_type(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
