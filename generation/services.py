@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -52,6 +52,7 @@ from sora_social.accounts.models import User
 from sora_social.core.errors import Conflict, InvalidInput, RateLimited, RefusedByPolicy
 from sora_social.core.events import publish_event, publish_event_now
 from sora_social.core.ids import parse_id
+from sora_social.core.locks import each_locked
 from sora_social.core.safety import PROMPT_NEAR_MISS, PROMPT_REFUSED, Signal, raise_signal
 from sora_social.core.storage import delete_files
 
@@ -502,7 +503,7 @@ def generation_recover_lost() -> int:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
     recovered = 0
-    for job in _each_locked(status=Status.RUNNING, heartbeat_at__lt=stale):
+    for job in each_locked(GenerationJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale)):
         logger.warning("generation %s: worker %s went silent; recovering", job.pk, job.worker)
         if job.attempts < settings.GENERATION_MAX_ATTEMPTS:
             _requeue(job)
@@ -510,23 +511,13 @@ def generation_recover_lost() -> int:
             _finish(job, Status.FAILED, "attempts_exhausted", _attempts_detail(job))
         recovered += 1
     overdue = now - timedelta(seconds=settings.GENERATION_QUEUED_RESEND_SECONDS)
-    for job in _each_locked(status=Status.QUEUED, enqueued_at__lt=overdue):
+    for job in each_locked(GenerationJob.objects.filter(status=Status.QUEUED, enqueued_at__lt=overdue)):
         logger.warning("generation %s: due since %s and not taken; sent again", job.pk, job.enqueued_at)
         job.enqueued_at = timezone.now()
         job.save(update_fields=["enqueued_at"])
         transaction.on_commit(functools.partial(_enqueue, job.pk))
         recovered += 1
     return recovered
-
-
-def _each_locked(**lookup: Any) -> Iterator[GenerationJob]:
-    """Each job that matches ``lookup``, one transaction each: locked, and checked again under the lock
-    (another worker's sweep may have got there first). The caller's work on it is part of its transaction."""
-    for job_id in GenerationJob.objects.filter(**lookup).values_list("pk", flat=True):
-        with transaction.atomic():
-            job = GenerationJob.objects.select_for_update().filter(pk=job_id, **lookup).first()
-            if job is not None:
-                yield job
 
 
 def generation_complete(
