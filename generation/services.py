@@ -398,7 +398,8 @@ class Claim:
     worker: str
     last_sent: float = 0.0
 
-    def _locked(self) -> GenerationJob | None:
+    def locked(self) -> GenerationJob | None:
+        """The job, locked for the rest of the transaction, while it is still this worker's; None once not."""
         return (
             GenerationJob.objects.select_for_update()
             .filter(pk=self.job.pk, status=Status.RUNNING, worker=self.worker)
@@ -420,7 +421,7 @@ class Claim:
         if not force and now - self.last_sent < settings.GENERATION_PROGRESS_INTERVAL_SECONDS:
             return self.still_mine()
         with transaction.atomic():
-            job = self._locked()
+            job = self.locked()
             if job is None:
                 return False
             job.heartbeat_at = timezone.now()
@@ -464,7 +465,7 @@ def generation_requeue_or_fail(*, claim: Claim) -> None:
     """After an attempt failed with an error that another attempt may not meet (a fault of the machine or
     of the service): queue it again, or, with the attempts spent, fail it."""
     with transaction.atomic():
-        job = claim._locked()
+        job = claim.locked()
         if job is None:
             return
         if job.attempts < settings.GENERATION_MAX_ATTEMPTS:
@@ -484,7 +485,7 @@ def _requeue(job: GenerationJob) -> None:
 
 def generation_fail(*, claim: Claim, code: str, detail: str) -> None:
     with transaction.atomic():
-        job = claim._locked()
+        job = claim.locked()
         if job is not None:
             _finish(job, Status.FAILED, code, detail)
 
@@ -529,7 +530,7 @@ def generation_complete(
     stored: list[str] = []
     try:
         with transaction.atomic():
-            job = claim._locked()
+            job = claim.locked()
             if job is None:
                 return None
             cameo_ids = [int(pk) for pk in job.cameo_ids]

@@ -155,7 +155,8 @@ def user_reactivate(*, user: User) -> None:
     user.is_active = True
 
 
-PROFILE_TEXT_FIELDS = ("display_name", "bio", "avatar")
+# What a redaction blanks and a restore puts back.
+REDACTED_PROFILE_FIELDS = ("display_name", "bio", "avatar")
 
 
 @transaction.atomic
@@ -168,7 +169,7 @@ def user_profile_redact(*, user: User) -> dict[str, str]:
         "avatar": user.avatar.name if user.avatar else "",
     }
     user.display_name, user.bio, user.avatar.name = "", "", ""
-    user.save(update_fields=list(PROFILE_TEXT_FIELDS))
+    user.save(update_fields=list(REDACTED_PROFILE_FIELDS))
     return before
 
 
@@ -176,7 +177,7 @@ def user_profile_redact(*, user: User) -> dict[str, str]:
 def user_profile_restore(*, user: User, before: dict[str, str]) -> None:
     """Put back a redacted profile, field by field, unless the user has since set that field again."""
     fields = []
-    for name in PROFILE_TEXT_FIELDS:
+    for name in REDACTED_PROFILE_FIELDS:
         current = getattr(user, name)
         if (current.name if name == "avatar" else current) == "" and before.get(name):
             if name == "avatar":
