@@ -56,24 +56,6 @@ def upscale(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     )
 
 
-def rgb_to_yuv420p(frame: np.ndarray) -> np.ndarray:
-    """uint8 ``[H, W, 3]`` RGB (even sides) → the ``[H * 3 / 2, W]`` planes of a yuv420p frame: BT.601 in
-    limited range, as players read untagged video, each chroma sample the mean of its 2x2 block.
-
-    Done here rather than by libswscale, whose RGB conversion gave the same frames different bytes from one
-    encode to the next: a seed must reproduce its file."""
-    rgb = frame.astype(np.float32)
-    luma = 16.0 + rgb @ np.array([65.481, 128.553, 24.966], dtype=np.float32) / 255.0
-    blue = 128.0 + rgb @ np.array([-37.797, -74.203, 112.0], dtype=np.float32) / 255.0
-    red = 128.0 + rgb @ np.array([112.0, -93.786, -18.214], dtype=np.float32) / 255.0
-    height, width = luma.shape
-    planes = [luma.ravel()]
-    for chroma in (blue, red):
-        planes.append(chroma.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3)).ravel())
-    yuv = np.rint(np.concatenate(planes)).clip(0, 255).astype(np.uint8)
-    return yuv.reshape(height * 3 // 2, width)
-
-
 def encode_mp4(frames: np.ndarray, fps: int, *, crf: int = 20) -> bytes:
     """uint8 ``[T, H, W, 3]`` (even sides) → H.264 MP4 bytes, index first so playback starts early.
 
@@ -88,10 +70,12 @@ def encode_mp4(frames: np.ndarray, fps: int, *, crf: int = 20) -> bytes:
         with av.open(target.name, mode="w", format="mp4", options={"movflags": "faststart"}) as container:
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.options = {"crf": str(crf), "preset": "medium"}
+            # No macroblock tree: x264's reads memory it never wrote, so the same frames gave a different file
+            # from one encode to the next (and a seed must reproduce its video).
+            stream.options = {"crf": str(crf), "preset": "medium", "x264-params": "mbtree=0"}
             for frame in frames:
                 for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(rgb_to_yuv420p(frame), format="yuv420p")
+                    av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
                 ):
                     container.mux(packet)
             for packet in stream.encode():

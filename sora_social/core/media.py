@@ -37,7 +37,9 @@ def encode_mp4(frames: np.ndarray, *, fps: int, crf: int = 23) -> bytes:
         with av.open(target.name, mode="w", format="mp4", options={"movflags": "faststart"}) as container:
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.options = {"crf": str(crf), "preset": "veryfast"}
+            # No macroblock tree: x264's reads memory it never wrote, so the same frames gave a different file
+            # from one encode to the next.
+            stream.options = {"crf": str(crf), "preset": "veryfast", "x264-params": "mbtree=0"}
             for frame in frames:
                 image = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
                 for packet in stream.encode(image):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 from generation.engine import save_checkpoint
 from generation.engine.__main__ import main
 from generation.engine.video import encode_mp4, read_video
+from sora_social.core import media
 from tests.generation.conftest import face, perturbed_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,15 +57,25 @@ def test_the_command_writes_a_playable_mp4_and_a_poster(tmp_path, capsys):
 
 
 def test_the_same_frames_always_encode_to_the_same_bytes():
-    # With libswscale converting the RGB, eight encodes of one smooth clip gave two to five different files.
+    # x264's macroblock tree read memory it never wrote: with the heap stirred between encodes (as a worker's
+    # sampling does), twelve encodes of one clip gave up to nine different files.
     rows, cols = np.mgrid[:160, :96]
     frames = np.stack(
         [
-            np.stack([(cols * 2 + t * 5) % 256, (rows + t * 3) % 256, np.full_like(cols, 128)], -1)
+            np.stack([(cols * 2 + t * 5) % 256, (rows + t * 3) % 256, (rows * cols + t * 7) % 256], -1)
             for t in range(8)
         ]
     ).astype(np.uint8)
-    assert len({encode_mp4(frames, 4) for _ in range(8)}) == 1
+    rng = np.random.default_rng(0)
+
+    def stirred(encode: Callable[[], bytes]) -> bytes:
+        litter = [torch.randn(int(rng.integers(1000, 6000)), 37) @ torch.randn(37, 50) for _ in range(30)]
+        litter += [rng.bytes(int(rng.integers(100, 20000))) for _ in range(50)]
+        del litter
+        return encode()
+
+    assert len({stirred(lambda: encode_mp4(frames, 4)) for _ in range(12)}) == 1
+    assert len({stirred(lambda: media.encode_mp4(frames, fps=4)) for _ in range(12)}) == 1
 
 
 def test_bad_input_exits_with_a_message(tmp_path, capsys):
