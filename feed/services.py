@@ -22,7 +22,7 @@ from sora_social.accounts.selectors import block_exists_between
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.events import publish_event
 from sora_social.core.images import normalize_image
-from sora_social.core.media import probe_video
+from sora_social.core.media import VideoInfo, probe_video
 from sora_social.core.safety import TEXT_POSTED, Signal, raise_signal
 from sora_social.core.storage import delete_files
 from sora_social.core.text_embedding import embed_text, to_bytes
@@ -61,19 +61,26 @@ def video_create_draft(
     cameos: Sequence[CameoInVideo] = (),
     remix_of: Video | None = None,
     raw_clip: bytes | None = None,
+    made: VideoInfo | None = None,
 ) -> Video:
     """The one door through which videos come into being: checks the media by decoding it, stores the
     files, and records a draft that only its author and its cameos' owners can see. ``raw_clip`` (the
     engine's lossless frames) is kept beside the media for remixes. A remix counts on its parent at once,
-    with an atomic increment, so concurrent remixes lose no count."""
+    with an atomic increment, so concurrent remixes lose no count.
+
+    ``made``: the properties of media the caller has just made itself (the generation worker, from its own
+    frames), taken as they are, with its JPEG poster: neither file is decoded again."""
     if len(cameos) > MAX_CAMEOS_PER_VIDEO:
         raise InvalidInput(f"A video features at most {MAX_CAMEOS_PER_VIDEO} cameos.", code="too_many_cameos")
     if len(video_bytes) > MAX_VIDEO_BYTES:
         raise InvalidInput("The video file is too large.", code="too_large")
-    info = probe_video(video_bytes)
-    poster = normalize_image(
-        ContentFile(poster_bytes), field="poster", max_bytes=MAX_VIDEO_BYTES, max_pixels=POSTER_MAX_PIXELS
-    )
+    if made is None:
+        info = probe_video(video_bytes)
+        poster = normalize_image(
+            ContentFile(poster_bytes), field="poster", max_bytes=MAX_VIDEO_BYTES, max_pixels=POSTER_MAX_PIXELS
+        )
+    else:
+        info, poster = made, ContentFile(poster_bytes, name="poster.jpg")
     stored: list[str] = []
     try:
         stored.append(_store("videos", author.pk, ContentFile(video_bytes), "mp4"))

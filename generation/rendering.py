@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -21,7 +22,7 @@ from generation.engine.video import read_raw_clip, read_video
 from generation.models import GenerationJob
 from generation.provenance import sign_mp4, signing_identity
 from generation.watermark import burn_watermark
-from sora_social.core.media import encode_mp4, poster_jpeg
+from sora_social.core.media import VideoInfo, encode_mp4, poster_jpeg
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +93,19 @@ def engine_request(job: GenerationJob) -> GenerationRequest:
     )
 
 
-def render(job: GenerationJob, clip: Clip) -> tuple[bytes, bytes, bytes]:
+@dataclass(frozen=True)
+class Rendered:
+    """A generated clip as publishable media."""
+
+    video: bytes  # the signed MP4
+    poster: bytes  # JPEG
+    raw_clip: bytes  # native size, lossless, no watermark: what remixes of it start from
+    info: VideoInfo  # the MP4's size, rate and length, known from the frames it was encoded from
+
+
+def render(job: GenerationJob, clip: Clip) -> Rendered:
     """The signed MP4 and the JPEG poster of a generated clip, both watermarked with the creator's handle,
-    and the raw clip (native size, lossless, no watermark) that remixes of it start from."""
+    and its raw clip."""
     frames = burn_watermark(clip.display_frames(), handle=job.user.username, fps=clip.fps)
     mp4 = sign_mp4(
         encode_mp4(frames, fps=clip.fps),
@@ -104,4 +115,10 @@ def render(job: GenerationJob, clip: Clip) -> tuple[bytes, bytes, bytes]:
         model=clip.config.name,
         job_id=str(job.pk),
     )
-    return mp4, poster_jpeg(frames[len(frames) // 2]), clip.raw()
+    count, height, width = frames.shape[:3]
+    return Rendered(
+        video=mp4,
+        poster=poster_jpeg(frames[len(frames) // 2]),
+        raw_clip=clip.raw(),
+        info=VideoInfo(width, height, float(clip.fps), round(count / clip.fps, 3), count),
+    )

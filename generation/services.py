@@ -53,6 +53,7 @@ from sora_social.core.errors import Conflict, InvalidInput, RateLimited, Refused
 from sora_social.core.events import publish_event, publish_event_now
 from sora_social.core.ids import parse_id
 from sora_social.core.locks import each_locked
+from sora_social.core.media import VideoInfo
 from sora_social.core.safety import PROMPT_NEAR_MISS, PROMPT_REFUSED, Signal, raise_signal
 from sora_social.core.storage import delete_files
 
@@ -522,9 +523,15 @@ def generation_recover_lost() -> int:
 
 
 def generation_complete(
-    *, claim: Claim, video_bytes: bytes, poster_bytes: bytes, raw_clip: bytes | None = None
+    *,
+    claim: Claim,
+    video_bytes: bytes,
+    poster_bytes: bytes,
+    raw_clip: bytes | None = None,
+    made: VideoInfo | None = None,
 ) -> Video | None:
-    """Make the draft from the rendered media, if the job is still this worker's, every cameo's owner still
+    """Make the draft from the rendered media (``made``: its properties, known from the frames, so the
+    draft's MP4 is not decoded again), if the job is still this worker's, every cameo's owner still
     consents and a remix's parent may still be remixed; otherwise keep nothing. Returns the draft, or
     None."""
     stored: list[str] = []
@@ -565,6 +572,7 @@ def generation_complete(
                 ],
                 remix_of=job.remix_of,
                 raw_clip=raw_clip,
+                made=made,
             )
             stored = [
                 name for name in (video.video_file.name, video.poster_file.name, video.raw_file.name) if name
@@ -609,7 +617,7 @@ def generation_run(*, job_id: int, worker: str) -> None:
             callback=lambda p: claim.report(low + int((high - low) * p.fraction)),
         )
         sampled = time.perf_counter()
-        video_bytes, poster_bytes, raw_clip = rendering.render(claim.job, clip)
+        rendered = rendering.render(claim.job, clip)
         if not claim.report(PROGRESS_RENDERED, force=True):
             return
         GenerationJob.objects.filter(pk=claim.job.pk).update(
@@ -620,7 +628,11 @@ def generation_run(*, job_id: int, worker: str) -> None:
             }
         )
         generation_complete(
-            claim=claim, video_bytes=video_bytes, poster_bytes=poster_bytes, raw_clip=raw_clip
+            claim=claim,
+            video_bytes=rendered.video,
+            poster_bytes=rendered.poster,
+            raw_clip=rendered.raw_clip,
+            made=rendered.info,
         )
     except GenerationCancelled:
         return

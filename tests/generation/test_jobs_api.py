@@ -60,6 +60,23 @@ def test_a_prompt_becomes_a_signed_watermarked_draft(as_alice, alice, django_cap
     assert Notification.objects.filter(recipient=alice, kind="video_ready", video=video).exists()
 
 
+def test_the_worker_records_what_it_made_without_decoding_it_again(
+    as_alice, django_capture_on_commit_callbacks, monkeypatch
+):
+    import feed.services
+
+    decoded = []
+    monkeypatch.setattr(feed.services, "probe_video", lambda *args, **kwargs: decoded.append(args))
+    job = generate(as_alice, django_capture_on_commit_callbacks, seed=5, aspect_ratio="landscape").json()
+    video = Video.objects.get(pk=GenerationJob.objects.get(pk=job["id"]).video_id)
+    assert decoded == []
+
+    info = probe_video(video.video_file.read())
+    assert (video.width, video.height, video.fps) == (info.width, info.height, info.fps)
+    assert video.duration_seconds == info.duration_seconds == 2.0
+    assert video.poster_file.read()[:3] == b"\xff\xd8\xff"
+
+
 def test_the_same_seed_makes_the_same_frames(as_alice, django_capture_on_commit_callbacks):
     first = generate(as_alice, django_capture_on_commit_callbacks, seed=11).json()
     second = generate(as_alice, django_capture_on_commit_callbacks, seed=11).json()
