@@ -26,7 +26,6 @@ from moderation.models import (
     Flag,
     Report,
     ReviewItem,
-    TargetType,
 )
 from sora_social.accounts.admin import (
     ModeratorsMayView,
@@ -160,22 +159,8 @@ class ReviewItemAdmin(ModerateMixin, ModeratorsMayView, ReadOnlyAdmin):
         target = selectors.target_load(target_type=item.target_type, target_id=item.target_id)
         if target is None:
             return "Gone: its record was deleted."
-        obj = target.obj
-        rows: list[tuple[str, str]] = []
-        if target.type == "video":
-            rows = [("status", obj.status), ("caption", obj.caption), ("prompt", obj.prompt)]
-        elif target.type == "comment":
-            rows = [("text", obj.text), ("removed", "yes" if obj.removed_at else "no")]
-        elif target.type == "cameo":
-            rows = [("handle", f"@{obj.handle}"), ("status", obj.status), ("preferences", obj.preferences)]
-        else:
-            rows = [
-                ("name", obj.display_name),
-                ("bio", obj.bio),
-                ("active", "yes" if obj.is_active else "no"),
-            ]
-        html = format_html_join("", "<div><b>{}</b>: {}</div>", rows)
-        if target.type == "video" and obj.video_file.name:
+        html = format_html_join("", "<div><b>{}</b>: {}</div>", target.kind.summary(target.obj))
+        if target.kind.watch_file(target.obj):
             url = reverse("admin:moderation_reviewitem_video", args=[item.pk])
             html += format_html('<div><a href="{}">Watch the video</a></div>', url)
         return html
@@ -189,11 +174,11 @@ class ReviewItemAdmin(ModerateMixin, ModeratorsMayView, ReadOnlyAdmin):
 
     def target_video(self, request: HttpRequest, object_id: str) -> HttpResponseBase:
         """The video under review, for moderators, taken down or not, while its files are kept."""
-        item = ReviewItem.objects.filter(pk=parse_id(object_id) or -1, target_type=TargetType.VIDEO).first()
+        item = ReviewItem.objects.filter(pk=parse_id(object_id) or -1).first()
         target = (
-            selectors.target_load(target_type=TargetType.VIDEO, target_id=item.target_id) if item else None
+            selectors.target_load(target_type=item.target_type, target_id=item.target_id) if item else None
         )
-        return stored_file_for_moderator(request, target.obj.video_file.name if target else "")
+        return stored_file_for_moderator(request, target.kind.watch_file(target.obj) if target else "")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[ReviewItem], search_term: str

@@ -16,10 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from feed.serializers import video_media_urls
 from moderation import selectors, services
 from moderation.models import Appeal, Flag, Report, ReviewItem, TargetType
-from moderation.selectors import Target
+from moderation.targets import Target, kind_of
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import user_is_moderator
@@ -97,7 +96,7 @@ class ReportsView(APIView):
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             attrs = super().validate(attrs)
-            if attrs["target_type"] != TargetType.USER:
+            if not kind_of(attrs["target_type"]).named_by_username:
                 target_id = parse_id(attrs["target_id"])
                 if target_id is None:
                     raise serializers.ValidationError({"target_id": ["Not a valid id."]})
@@ -266,34 +265,7 @@ class ReviewItemSchema(serializers.Serializer):
 
 
 def _preview(target: Target | None, request: Request) -> dict[str, Any]:
-    if target is None:
-        return {}
-    obj = target.obj
-    if target.type == TargetType.VIDEO:
-        media = video_media_urls(obj, request) if obj.video_file.name else {}
-        return {
-            "status": obj.status,
-            "caption": obj.caption,
-            "prompt": obj.prompt,
-            "remix_of": str(obj.remix_of_id) if obj.remix_of_id else None,
-            **media,
-        }
-    if target.type == TargetType.COMMENT:
-        return {"text": obj.text, "video_id": str(obj.video_id), "removed": obj.removed_at is not None}
-    if target.type == TargetType.CAMEO:
-        return {
-            "handle": obj.handle,
-            "display_name": obj.display_name,
-            "kind": obj.kind,
-            "status": obj.status,
-            "preferences": obj.preferences,
-        }
-    return {
-        "username": obj.username,
-        "display_name": obj.display_name,
-        "bio": obj.bio,
-        "is_active": obj.is_active,
-    }
+    return {} if target is None else target.kind.preview(target.obj, request)
 
 
 def _user(user: User | None) -> str | None:

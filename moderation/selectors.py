@@ -11,10 +11,7 @@ from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from cameos.models import Cameo, ConsentRecord
-from cameos.selectors import cameo_get_visible
-from feed.models import Comment, Video
-from feed.selectors import comment_get, video_get_visible
+from cameos.models import ConsentRecord
 from moderation.models import (
     Appeal,
     AuditEntry,
@@ -24,76 +21,24 @@ from moderation.models import (
     ReviewItem,
     TargetType,
 )
+from moderation.targets import Target, kind_of
 from sora_social.accounts.models import User
-from sora_social.accounts.selectors import user_get_visible
 from sora_social.core.errors import InvalidInput, NotFound
 from sora_social.core.ids import parse_id
-
-LABEL_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class Target:
-    """What an item is about: the object itself, whose it is, and how it reads in a list."""
-
-    type: str
-    id: int
-    obj: Any
-    subject: User | None
-    label: str
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1] + "…"
-
-
-def _target(target_type: str, obj: Any) -> Target:
-    if target_type == TargetType.VIDEO:
-        words = obj.caption or obj.prompt
-        return Target(
-            target_type, obj.pk, obj, obj.author, _clip(f"video by @{obj.author.username}: {words}")
-        )
-    if target_type == TargetType.COMMENT:
-        return Target(
-            target_type, obj.pk, obj, obj.author, _clip(f"comment by @{obj.author.username}: {obj.text}")
-        )
-    if target_type == TargetType.CAMEO:
-        return Target(
-            target_type, obj.pk, obj, obj.owner, _clip(f"cameo @{obj.handle} of @{obj.owner.username}")
-        )
-    return Target(target_type, obj.pk, obj, obj, f"@{obj.username}")
 
 
 def target_for_report(*, viewer: User, target_type: str, target_id: Any) -> Target:
     """The target of a report, if ``viewer`` may see it: 404 (with the usual code for its kind) otherwise,
     so a report can never confirm that something hidden exists. A user may be named by id or username."""
-    if target_type == TargetType.VIDEO:
-        obj: Any = video_get_visible(viewer=viewer, video_id=target_id)
-    elif target_type == TargetType.COMMENT:
-        obj = comment_get(viewer=viewer, comment_id=target_id)
-    elif target_type == TargetType.CAMEO:
-        obj = cameo_get_visible(viewer=viewer, cameo_id=target_id)
-    else:
-        pk = parse_id(target_id)
-        username = User.objects.filter(pk=pk).values_list("username", flat=True).first() if pk else None
-        obj = user_get_visible(username=username or str(target_id), viewer=viewer)
-    return _target(target_type, obj)
-
-
-def _rows(target_type: str) -> QuerySet[Any]:
-    return {
-        TargetType.VIDEO: Video.objects.select_related("author"),
-        TargetType.COMMENT: Comment.objects.select_related("author", "video"),
-        TargetType.CAMEO: Cameo.objects.select_related("owner"),
-        TargetType.USER: User.objects.all(),
-    }[TargetType(target_type)]
+    kind = kind_of(target_type)
+    return kind.target(kind.visible(viewer=viewer, target_id=target_id))
 
 
 def target_load(*, target_type: str, target_id: int) -> Target | None:
     """The target as it is now, whatever its state, for flags and actions; None when its row is gone."""
-    obj = _rows(target_type).filter(pk=target_id).first()
-    return None if obj is None else _target(target_type, obj)
+    kind = kind_of(target_type)
+    obj = kind.rows().filter(pk=target_id).first()
+    return None if obj is None else kind.target(obj)
 
 
 def targets_load(*, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Target]:
@@ -103,8 +48,9 @@ def targets_load(*, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Ta
         wanted.setdefault(target_type, set()).add(target_id)
     found: dict[tuple[str, int], Target] = {}
     for target_type, ids in wanted.items():
-        for obj in _rows(target_type).filter(pk__in=ids):
-            found[(target_type, obj.pk)] = _target(target_type, obj)
+        kind = kind_of(target_type)
+        for obj in kind.rows().filter(pk__in=ids):
+            found[(target_type, obj.pk)] = kind.target(obj)
     return found
 
 

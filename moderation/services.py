@@ -23,17 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cameos.models import Cameo
-from cameos.services import cameo_reinstate, cameo_remove, cameo_review_decide
-from feed.models import Comment, FeaturedCameo, Notification, Video
-from feed.services import (
-    comment_restore,
-    comment_take_down,
-    notification_create,
-    video_media_files,
-    video_restore,
-    video_take_down,
-)
+from feed.models import Notification, Video
+from feed.services import notification_create
 from generation.policy import find_term
 from moderation import selectors
 from moderation.models import (
@@ -45,14 +36,9 @@ from moderation.models import (
     ReviewItem,
     TargetType,
 )
-from moderation.selectors import Target
+from moderation.targets import Target
 from sora_social.accounts.models import User
-from sora_social.accounts.services import (
-    user_deactivate,
-    user_profile_redact,
-    user_profile_restore,
-    user_reactivate,
-)
+from sora_social.accounts.services import user_deactivate, user_reactivate
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.safety import (
     CAMEO_IN_REVIEW,
@@ -237,12 +223,8 @@ def report_create(
         note=note.strip(),
         weight=selectors.reporter_weight(reporter=reporter),
     )
-    if target.type == TargetType.VIDEO:
-        owned = FeaturedCameo.objects.filter(video_id=target.id, owner=reporter).values_list(
-            "handle", flat=True
-        )
-        for handle in owned:
-            _flag(item, Flag.Kind.CAMEO_OWNER_REPORT, text=report.note, details={"handle": handle})
+    for handle in target.kind.cameos_of(target.obj, owner=reporter):
+        _flag(item, Flag.Kind.CAMEO_OWNER_REPORT, text=report.note, details={"handle": handle})
     _reprioritize(item)
     _item_audit(
         AuditEntry.Action.REPORT, item, reporter, after={"reason": reason, "report_id": str(report.pk)}
@@ -389,42 +371,10 @@ def _default_hours(kind: str, strikes: int) -> int | None:
     return ladder[min(strikes, len(ladder) - 1)]
 
 
-def _remove(target: Target, actor: User, note: str) -> tuple[dict[str, Any], list[str]]:
-    """Take the target down through its own app, keeping what undoing it needs: (undo, held files)."""
-    if target.type == TargetType.VIDEO:
-        video: Video = target.obj
-        if video.status == Video.Status.REMOVED:
-            raise Conflict("This video is already removed.", code="already_removed")
-        video_take_down(video=video, reason=Video.Removal.MODERATION, purge=False)
-        return {}, video_media_files(video)
-    if target.type == TargetType.COMMENT:
-        comment: Comment = target.obj
-        if not comment_take_down(comment=comment):
-            raise Conflict("This comment is already removed.", code="already_removed")
-        return {}, []
-    if target.type == TargetType.CAMEO:
-        cameo: Cameo = target.obj
-        if cameo.status in (Cameo.Status.REMOVED, Cameo.Status.DELETED):
-            raise Conflict("This cameo is already removed.", code="already_removed")
-        appearances = cameo_remove(cameo=cameo, actor=actor, note=note)
-        return {"appearance_ids": [str(pk) for pk in appearances]}, []
-    profile = user_profile_redact(user=target.obj)
-    return {"profile": profile}, [profile["avatar"]] if profile["avatar"] else []
-
-
 def _restore(enforcement: Enforcement, actor: User, note: str) -> None:
     target = selectors.target_load(target_type=enforcement.target_type, target_id=enforcement.target_id)
-    if target is None:
-        return
-    if target.type == TargetType.VIDEO:
-        video_restore(video=target.obj)
-    elif target.type == TargetType.COMMENT:
-        comment_restore(comment=target.obj)
-    elif target.type == TargetType.CAMEO:
-        ids = [int(pk) for pk in enforcement.undo.get("appearance_ids", [])]
-        cameo_reinstate(cameo=target.obj, actor=actor, appearance_ids=ids, note=note)
-    else:
-        user_profile_restore(user=target.obj, before=enforcement.undo.get("profile", {}))
+    if target is not None:
+        target.kind.restore(target.obj, undo=enforcement.undo, actor=actor, note=note)
 
 
 def _enforce(
@@ -443,7 +393,7 @@ def _enforce(
     held: list[str] = []
     ends_at = None
     if kind == Kind.REMOVE_CONTENT:
-        undo, held = _remove(target, moderator, note)
+        undo, held = target.kind.remove(target.obj, actor=moderator, note=note)
     elif kind in (Kind.RESTRICT, Kind.SUSPEND):
         hours = hours if hours is not None else _default_hours(kind, strikes)
         ends_at = None if hours is None else now + timedelta(hours=hours)
@@ -501,9 +451,9 @@ def item_resolve(
         outcome = Report.Outcome.UPHELD
     item.reports.update(outcome=outcome)
     _close(item, action, moderator)
-    if action == DISMISS and target is not None and _in_review(target):
-        # After the item is closed, so that the review's own signal finds nothing left to close.
-        cameo_review_decide(cameo=target.obj, moderator=moderator, approve=True, note=note)
+    if action == DISMISS and target is not None:
+        # After the item is closed, so that a cameo review's own signal finds nothing left to close.
+        target.kind.dismissed(target.obj, moderator=moderator, note=note)
     after = _state_of(selectors.target_load(target_type=item.target_type, target_id=item.target_id))
     if enforcement is not None:
         after.update({"ends_at": enforcement.ends_at, "appeal_until": enforcement.appeal_until})
@@ -514,24 +464,11 @@ def item_resolve(
     return enforcement
 
 
-def _in_review(target: Target) -> bool:
-    return target.type == TargetType.CAMEO and target.obj.status == Cameo.Status.IN_REVIEW
-
-
 def _state_of(target: Target | None) -> dict[str, Any]:
     """The target's state as the audit log shows it before and after an action."""
     if target is None:
         return {"exists": False}
-    obj = target.obj
-    state: dict[str, Any] = {}
-    if target.type == TargetType.VIDEO:
-        state = {"status": obj.status, "removal_reason": obj.removal_reason}
-    elif target.type == TargetType.COMMENT:
-        state = {"removed": obj.removed_at is not None}
-    elif target.type == TargetType.CAMEO:
-        state = {"status": obj.status}
-    else:
-        state = {"display_name": obj.display_name, "bio": obj.bio}
+    state = target.kind.state(target.obj)
     if target.subject is not None:
         target.subject.refresh_from_db(fields=["is_active"])
         state["subject_active"] = target.subject.is_active
@@ -567,12 +504,12 @@ def _notify_subject(enforcement: Enforcement, target: Target) -> None:
     subject = enforcement.subject
     if subject is None:
         return
-    what = {"user": "profile"}.get(target.type, target.type)
+    what = target.kind.noun
     because = REASON_WORDS.get(enforcement.reason, REASON_WORDS[Reason.OTHER])
     notification_create(
         recipient=subject,
         kind=Notification.Kind.MODERATION,
-        video=target.obj if target.type == TargetType.VIDEO else None,
+        video=target.kind.notification_video(target.obj),
         data={
             "event": "action",
             "action_id": str(enforcement.pk),
