@@ -59,14 +59,13 @@ def video_create_draft(
     prompt: str = "",
     caption: str = "",
     cameos: Sequence[CameoInVideo] = (),
-    remix_of: Video | None = None,
     raw_clip: bytes | None = None,
     made: VideoInfo | None = None,
 ) -> Video:
     """The one door through which videos come into being: checks the media by decoding it, stores the
     files, and records a draft that only its author and its cameos' owners can see. ``raw_clip`` (the
-    engine's lossless frames) is kept beside the media for remixes. A remix counts on its parent at once,
-    with an atomic increment, so concurrent remixes lose no count.
+    engine's lossless frames) is kept beside the media for remixes (``remix.services.remix_record`` makes a
+    draft a remix).
 
     ``made``: the properties of media the caller has just made itself (the generation worker, from its own
     frames), taken as they are, with its JPEG poster: neither file is decoded again."""
@@ -98,13 +97,8 @@ def video_create_draft(
                 height=info.height,
                 duration_seconds=info.duration_seconds,
                 fps=info.fps,
-                remix_of=remix_of,
-                remix_root=(remix_of.remix_root or remix_of) if remix_of else None,
-                remix_depth=remix_of.remix_depth + 1 if remix_of else 0,
                 raw_file=stored[2] if raw_clip is not None else "",
             )
-            if remix_of is not None:
-                Video.objects.filter(pk=remix_of.pk).update(remix_count=F("remix_count") + 1)
             FeaturedCameo.objects.bulk_create(
                 FeaturedCameo(video=video, cameo_id=c.cameo_id, owner=c.owner, handle=c.handle)
                 for c in cameos

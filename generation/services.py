@@ -47,7 +47,8 @@ from generation.engine.pipeline import Beat, GenerationRequest, validate_request
 from generation.engine.text import shared_encoder
 from generation.models import GenerationJob, PromptRefusal
 from generation.serializers import job_data
-from remix.selectors import remix_cameo_ids, remix_parent_for, remix_still_allowed
+from remix.selectors import remix_defaults, remix_parent_for, remix_still_allowed
+from remix.services import remix_record
 from sora_social.accounts.models import User
 from sora_social.core.errors import Conflict, InvalidInput, RateLimited, RefusedByPolicy
 from sora_social.core.events import publish_event, publish_event_now
@@ -247,12 +248,10 @@ def generation_request(
 
     parent = remix_parent_for(user=user, video_id=remix_of) if remix_of is not None else None
     if parent is not None:
-        if duration_seconds is None:
-            duration_seconds = _nearest_duration(parent.duration_seconds)
-        if aspect_ratio is None:
-            aspect_ratio = _aspect_of(parent.width, parent.height)
-        if cameo_ids is None:
-            cameo_ids = remix_cameo_ids(parent)
+        defaults = remix_defaults(parent=parent, durations=engine_config().durations)
+        duration_seconds = defaults.duration_seconds if duration_seconds is None else duration_seconds
+        aspect_ratio = defaults.aspect_ratio if aspect_ratio is None else aspect_ratio
+        cameo_ids = defaults.cameo_ids if cameo_ids is None else cameo_ids
     if duration_seconds is None or aspect_ratio is None:
         named = {"duration_seconds": duration_seconds, "aspect_ratio": aspect_ratio}
         raise InvalidInput(
@@ -326,15 +325,6 @@ def generation_request(
             raise
         return existing, False
     return job, True
-
-
-def _nearest_duration(seconds: float) -> int:
-    return min(engine_config().durations, key=lambda allowed: (abs(allowed - seconds), allowed))
-
-
-def _aspect_of(width: int, height: int) -> str:
-    ratio = width / max(1, height)
-    return "landscape" if ratio > 1.15 else "portrait" if ratio < 1 / 1.15 else "square"
 
 
 def _enqueue(job_id: int, *, countdown: float = 0) -> None:
@@ -570,13 +560,14 @@ def generation_complete(
                     CameoInVideo(cameo_id=pk, owner=found[pk].owner, handle=found[pk].handle)
                     for pk in cameo_ids
                 ],
-                remix_of=job.remix_of,
                 raw_clip=raw_clip,
                 made=made,
             )
             stored = [
                 name for name in (video.video_file.name, video.poster_file.name, video.raw_file.name) if name
             ]
+            if job.remix_of is not None:
+                remix_record(video=video, parent=job.remix_of)
             cameo_uses_record(video=video)
             job.video = video
             _finish(job, Status.SUCCEEDED)

@@ -6,7 +6,7 @@ content and no author. Visibility is the feed's one rule (``feed.visibility``)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -35,13 +35,36 @@ def remix_parent_for(*, user: User, video_id: int | str) -> Video:
     return parent
 
 
-def remix_cameo_ids(parent: Video) -> list[int]:
-    """The cameos a remix keeps when it names none: the parent's, in their slots."""
-    return [
-        appearance.cameo_id
-        for appearance in sorted(parent.featured_cameos.all(), key=lambda appearance: appearance.pk)
-        if appearance.withdrawn_at is None
-    ]
+@dataclass(frozen=True)
+class RemixDefaults:
+    """What a remix takes from its parent when the request leaves it out."""
+
+    duration_seconds: int  # of the lengths allowed, the one nearest the parent's (the shorter on a tie)
+    aspect_ratio: str  # the parent's shape: landscape, portrait or square
+    cameo_ids: list[int]  # the parent's cameos still in it, in their slots
+
+
+# How far from 1:1 a frame may be and still count as square.
+SQUARE_TOLERANCE = 1.15
+
+
+def remix_defaults(*, parent: Video, durations: Sequence[int]) -> RemixDefaults:
+    """The parent's length (one of ``durations``, those the engine makes), shape and cameos."""
+    ratio = parent.width / max(1, parent.height)
+    shape = (
+        "landscape" if ratio > SQUARE_TOLERANCE else "portrait" if ratio < 1 / SQUARE_TOLERANCE else "square"
+    )
+    return RemixDefaults(
+        duration_seconds=min(
+            durations, key=lambda allowed: (abs(allowed - parent.duration_seconds), allowed)
+        ),
+        aspect_ratio=shape,
+        cameo_ids=[
+            appearance.cameo_id
+            for appearance in sorted(parent.featured_cameos.all(), key=lambda appearance: appearance.pk)
+            if appearance.withdrawn_at is None
+        ],
+    )
 
 
 def remix_still_allowed(*, parent_id: int) -> bool:

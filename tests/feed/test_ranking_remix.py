@@ -11,6 +11,7 @@ from django.utils import timezone
 from feed import ranking
 from feed.models import Video
 from feed.services import video_create_draft, video_publish
+from remix.services import remix_record
 from sora_social.accounts.services import block_create, follow_create
 from tests.feed.conftest import tiny_media
 
@@ -34,8 +35,9 @@ def ids(results):
 def make_remix(parent, author, *, visibility="public", publish=True):
     video_bytes, poster = tiny_media()
     draft = video_create_draft(
-        author=author, video_bytes=video_bytes, poster_bytes=poster, prompt=parent.prompt, remix_of=parent
+        author=author, video_bytes=video_bytes, poster_bytes=poster, prompt=parent.prompt
     )
+    remix_record(video=draft, parent=parent)
     if not publish:
         return draft
     return video_publish(video=draft, actor=author, visibility=visibility, allow_remix=True)

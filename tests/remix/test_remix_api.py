@@ -297,13 +297,15 @@ def test_the_tree_is_bounded_in_depth_and_breadth(
     as_alice, as_bob, bob, make_video, django_capture_on_commit_callbacks
 ):
     from feed.services import video_create_draft, video_publish
+    from remix.services import remix_record
     from tests.feed.conftest import tiny_media
 
     root = make_video(bob)
 
     def remix_row(parent: Video) -> Video:
         video_bytes, poster = tiny_media()
-        child = video_create_draft(author=bob, video_bytes=video_bytes, poster_bytes=poster, remix_of=parent)
+        child = video_create_draft(author=bob, video_bytes=video_bytes, poster_bytes=poster)
+        remix_record(video=child, parent=parent)
         return video_publish(video=child, actor=bob)
 
     children = [remix_row(root) for _ in range(7)]
@@ -376,15 +378,15 @@ def test_reading_a_chain_or_a_tree_costs_the_same_whatever_its_size(as_alice, bo
     from django.test.utils import CaptureQueriesContext
 
     from feed.services import video_create_draft, video_publish
+    from remix.services import remix_record
     from tests.feed.conftest import tiny_media
 
     def chain(length: int) -> tuple[Video, Video]:
         root = video = make_video(bob)
         for _ in range(length):
             video_bytes, poster = tiny_media()
-            child = video_create_draft(
-                author=bob, video_bytes=video_bytes, poster_bytes=poster, remix_of=video
-            )
+            child = video_create_draft(author=bob, video_bytes=video_bytes, poster_bytes=poster)
+            remix_record(video=child, parent=video)
             video = video_publish(video=child, actor=bob)
         return root, video
 
