@@ -5,12 +5,9 @@ class CameosConfig(AppConfig):
     name = "cameos"
 
     def ready(self) -> None:
-        from cameos import receivers  # noqa: F401  (connects the signal receivers)
-        from cameos.services import publish_check
-        from feed.services import publish_checks
+        from cameos import receivers
 
-        if publish_check not in publish_checks:
-            publish_checks.append(publish_check)
+        receivers.subscribe()
 
         from cameos.selectors import REFERENCE_IMAGE_MEDIA, reference_image_media_allowed
         from sora_social.core.media_access import register_media_kind

@@ -41,7 +41,7 @@ from sora_social.core.errors import (
 )
 from sora_social.core.ids import parse_id
 from sora_social.core.images import normalize_image
-from sora_social.core.safety import CAMEO_IN_REVIEW, CAMEO_REVIEWED, Signal, raise_signal
+from sora_social.core.safety import CAMEO_IN_REVIEW, CAMEO_REVIEWED, Signal, signalled
 from sora_social.core.storage import delete_files
 
 MIN_REFERENCE_IMAGES = 1
@@ -483,9 +483,9 @@ def cameo_uses_record(*, video: Video) -> None:
         )
 
 
-def publish_check(video: Video, actor: User) -> None:
-    """Registered in ``feed.services.publish_checks``: the author must still be allowed to use every cameo
-    in the draft. Ids with no cameo behind them are not this app's to judge."""
+def cameo_uses_check(*, video: Video, actor: User) -> None:
+    """Before ``video`` is published (feed's ``video_publishing`` hook): its author must still be allowed to
+    use every cameo in it. Ids with no cameo behind them are not this app's to judge."""
     featured = set(video.featured_cameos.values_list("cameo_id", flat=True))
     known = set(Cameo.objects.filter(pk__in=featured).values_list("pk", flat=True))
     if known - set(usable_cameos(user=actor).filter(pk__in=known).values_list("pk", flat=True)):
@@ -606,7 +606,7 @@ def cameo_verify(*, cameo: Cameo, actor: User, challenge_id: int | str, recordin
                 cameo.status = Cameo.Status.ACTIVE
             elif check.outcome == likeness.INCONCLUSIVE:
                 cameo.status, cameo.verification_recording = Cameo.Status.IN_REVIEW, kept
-                raise_signal(
+                signalled.send(
                     Signal(
                         kind=CAMEO_IN_REVIEW,
                         target_type="cameo",
@@ -656,7 +656,7 @@ def cameo_review_decide(*, cameo: Cameo, moderator: User, approve: bool, note: s
         subject=cameo.owner,
         details={"decision": "approved" if approve else "rejected", "note": note},
     )
-    raise_signal(
+    signalled.send(
         Signal(
             kind=CAMEO_REVIEWED,
             target_type="cameo",

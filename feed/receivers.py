@@ -1,19 +1,21 @@
-"""Reactions to the layer below (accounts): a follow notifies the followed and fills the follower's feed."""
-
-from typing import Any
-
-from django.db import transaction
-from django.dispatch import receiver
+"""What feed does when the layer below (accounts) tells it something (``sora_social.core.hooks``): a follow
+notifies the followed, in the follow's transaction, and once it commits brings their recent videos into the
+follower's feed."""
 
 from feed import tasks
 from feed.models import Notification
 from feed.services import notification_create
-from sora_social.accounts.models import User
-from sora_social.accounts.signals import follow_created
+from sora_social.accounts.hooks import Following, follow_created
 
 
-@receiver(follow_created)
-def on_follow(sender: Any, *, follower: User, followee: User, **kwargs: Any) -> None:
-    """Notify the person followed, and bring their recent videos into the follower's feed."""
-    notification_create(recipient=followee, kind=Notification.Kind.FOLLOW, actor=follower)
-    transaction.on_commit(lambda: tasks.merge_followed_author.delay(follower.pk, followee.pk))
+def notify_followed(following: Following) -> None:
+    notification_create(recipient=following.followee, kind=Notification.Kind.FOLLOW, actor=following.follower)
+
+
+def merge_followed_author(following: Following) -> None:
+    tasks.merge_followed_author.delay(following.follower.pk, following.followee.pk)
+
+
+def subscribe() -> None:
+    follow_created.subscribe(notify_followed)
+    follow_created.subscribe_on_commit(merge_followed_author)

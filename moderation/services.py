@@ -718,8 +718,8 @@ def _purge_unappealed(enforcement: Enforcement) -> bool:
 # The hook in publishing ----------------------------------------------------------------------------------
 
 
-def publish_check(video: Video, actor: User) -> None:
-    """Registered in ``feed.services.publish_checks``: a restricted account cannot publish."""
+def restriction_check_publishing(*, actor: User) -> None:
+    """Before a video is published (feed's ``video_publishing`` hook): a restricted account cannot."""
     restriction = selectors.restriction_in_force(user=actor)
     if restriction is not None:
         until = f"until {restriction.ends_at:%Y-%m-%d %H:%M} UTC" if restriction.ends_at else "for now"

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from sora_social.accounts.hooks import Blocking, Following, block_created, follow_created, follow_deleted
 from sora_social.accounts.models import (
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
@@ -24,7 +25,6 @@ from sora_social.accounts.models import (
     username_validator,
 )
 from sora_social.accounts.selectors import block_exists_between, token_digest
-from sora_social.accounts.signals import block_created, follow_created, follow_deleted
 from sora_social.core.errors import Forbidden, InvalidInput
 from sora_social.core.events import account_group, close_sockets, session_group, token_group
 from sora_social.core.images import normalize_image
@@ -252,7 +252,7 @@ def follow_create(*, follower: User, followee: User) -> bool:
         User.objects.filter(pk=followee.pk).update(follower_count=F("follower_count") + 1)
         for user in (follower, followee):
             user.refresh_from_db(fields=["follower_count", "following_count"])
-        follow_created.send(sender=Follow, follower=follower, followee=followee)
+        follow_created.send(Following(follower=follower, followee=followee))
     return created
 
 
@@ -270,7 +270,7 @@ def follow_delete(*, follower: User, followee: User) -> bool:
     _check_not_self(follower, followee, "follow")
     removed = _follow_remove(follower=follower, followee=followee)
     if removed:
-        follow_deleted.send(sender=Follow, follower=follower, followee=followee)
+        follow_deleted.send(Following(follower=follower, followee=followee))
     return removed
 
 
@@ -282,7 +282,7 @@ def block_create(*, blocker: User, blocked: User) -> bool:
     _follow_remove(follower=blocker, followee=blocked)
     _follow_remove(follower=blocked, followee=blocker)
     if created:
-        block_created.send(sender=Block, blocker=blocker, blocked=blocked)
+        block_created.send(Blocking(blocker=blocker, blocked=blocked))
     return created
 
 

@@ -1,17 +1,18 @@
 """Safety signals: what the layers below moderation tell it, without importing it.
 
 Moderation sits above every other app, so the apps below cannot call it. They raise a ``Signal`` here
-instead (a prompt refused or nearly refused, a cameo left for review and its review decided, text posted
-in a caption or a comment) and moderation, which registers its listener when it starts, turns the signals
-that matter into flags on its review items. A signal is raised inside the caller's transaction, so a flag
-is kept exactly when what it is about is kept.
+on the hook ``signalled`` instead (a prompt refused or nearly refused, a cameo left for review and its
+review decided, text posted in a caption or a comment) and moderation, which subscribes when it starts,
+turns the signals that matter into flags on its review items. It subscribes in the sender's transaction
+(``sora_social.core.hooks``), so a flag is kept exactly when what it is about is kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from sora_social.core.hooks import Hook
 
 PROMPT_REFUSED = "prompt_refused"
 PROMPT_NEAR_MISS = "prompt_near_miss"
@@ -29,15 +30,4 @@ class Signal:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-Listener = Callable[[Signal], None]
-_listeners: list[Listener] = []
-
-
-def listen(listener: Listener) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def raise_signal(signal: Signal) -> None:
-    for listener in _listeners:
-        listener(signal)
+signalled: Hook[Signal] = Hook("core.safety.signalled")

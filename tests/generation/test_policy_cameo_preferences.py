@@ -127,9 +127,8 @@ def generate(client, capture, **overrides):
 def signals() -> Iterator[list[Signal]]:
     """Every safety signal raised while the test runs."""
     received: list[Signal] = []
-    safety.listen(received.append)
-    yield received
-    safety._listeners.remove(received.append)
+    with safety.signalled.subscribed(received.append):
+        yield received
 
 
 @pytest.fixture
@@ -296,10 +295,7 @@ def test_a_near_miss_signal_is_part_of_the_jobs_transaction(
         raise RuntimeError("moderation is down")
 
     settings.PROMPT_POLICY_REVIEW_THRESHOLD = 0.2
-    safety.listen(broken)
-    try:
+    with safety.signalled.subscribed(broken):
         response = generate(as_alice, django_capture_on_commit_callbacks)
-    finally:
-        safety._listeners.remove(broken)
     assert response.status_code == 500
     assert not GenerationJob.objects.exists()
