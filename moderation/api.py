@@ -21,7 +21,7 @@ from moderation.models import Appeal, Flag, Report, ReviewItem, TargetType
 from moderation.targets import Target, kind_of
 from sora_social.accounts.authentication import request_user
 from sora_social.accounts.models import User
-from sora_social.accounts.selectors import user_is_moderator
+from sora_social.accounts.selectors import user_is_moderator, user_with_password
 from sora_social.core.api import (
     AUTH_ERRORS,
     DATETIME,
@@ -201,8 +201,8 @@ class AppealsView(GenericAPIView):
             return request.user
         if "username" not in values or "password" not in values:
             raise NotAuthenticated()
-        user = User.objects.filter(username__iexact=values["username"]).first()
-        if user is None or not user.check_password(values["password"]):
+        user = user_with_password(username=values["username"], password=values["password"])
+        if user is None:
             raise AuthenticationFailed("The username or password is not right.")
         return user
 
