@@ -14,13 +14,12 @@ did. Every step writes one ``AuditEntry`` in the same transaction.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from feed.models import Notification, Video
@@ -40,6 +39,7 @@ from moderation.targets import Target
 from sora_social.accounts.models import User
 from sora_social.accounts.services import user_deactivate, user_reactivate
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
+from sora_social.core.locks import each_locked
 from sora_social.core.safety import (
     CAMEO_IN_REVIEW,
     CAMEO_REVIEWED,
@@ -636,18 +636,17 @@ def _undo(enforcement: Enforcement, moderator: User, note: str) -> None:
     enforcement.save(update_fields=["overturned_at"])
 
 
-def _end_period(enforcement: Enforcement) -> bool:
+def _end_period(enforcement: Enforcement) -> None:
     """End a restriction or suspension still in force (a suspension gives the account back unless another
-    one holds it); False when there is nothing to end."""
+    one holds it); nothing for any other action, or one already ended."""
     if enforcement.kind not in (Kind.RESTRICT, Kind.SUSPEND) or enforcement.lifted_at is not None:
-        return False
+        return
     enforcement.lifted_at = timezone.now()
     enforcement.save(update_fields=["lifted_at"])
     subject = enforcement.subject
     gives_back = enforcement.kind == Kind.SUSPEND and enforcement.undo.get("was_active", True)
     if gives_back and subject and not selectors.active_periods(user=subject, kind=Kind.SUSPEND).exists():
         user_reactivate(user=subject)
-    return True
 
 
 def _purge(enforcement: Enforcement) -> None:
@@ -665,33 +664,33 @@ def _purge(enforcement: Enforcement) -> None:
 
 def enforcements_expire() -> int:
     """Lift restrictions and suspensions whose time is up, and purge kept media whose appeal window has
-    closed with no appeal pending; returns how many enforcements changed. Run every minute."""
+    closed with no appeal pending; returns how many enforcements changed. Run every minute. Each is taken
+    under its row lock and read again (``each_locked``): one that a moderator or another sweep has ended,
+    purged, overturned or had appealed since it was listed is left alone."""
     now = timezone.now()
-    ended = Enforcement.objects.filter(
+    enforcements = Enforcement.objects.select_related("item")
+    ended = enforcements.filter(
         kind__in=(Kind.RESTRICT, Kind.SUSPEND), lifted_at__isnull=True, ends_at__lte=now
     )
+    # A subquery, not a join: PostgreSQL locks no row on the nullable side of an outer join (FOR UPDATE).
+    pending = Appeal.objects.filter(status=Appeal.Status.PENDING).values("enforcement_id")
     purgeable = (
-        Enforcement.objects.filter(
-            files_purged_at__isnull=True, appeal_until__lte=now, overturned_at__isnull=True
-        )
+        enforcements.filter(files_purged_at__isnull=True, appeal_until__lte=now, overturned_at__isnull=True)
         .exclude(held_files=[])
-        .exclude(appeal__status=Appeal.Status.PENDING)
+        .exclude(pk__in=pending)
     )
-    return _each_locked(ended, _lift) + _each_locked(purgeable, _purge_unappealed)
-
-
-def _each_locked(enforcements: QuerySet[Enforcement], step: Callable[[Enforcement], bool]) -> int:
-    """Run ``step`` on each enforcement under its row lock, one transaction each; how many it changed."""
     changed = 0
-    for pk in list(enforcements.values_list("pk", flat=True)):
-        with transaction.atomic():
-            changed += step(Enforcement.objects.select_for_update().select_related("item").get(pk=pk))
+    for enforcement in each_locked(ended):
+        _lift(enforcement)
+        changed += 1
+    for enforcement in each_locked(purgeable):
+        _purge_unappealed(enforcement)
+        changed += 1
     return changed
 
 
-def _lift(enforcement: Enforcement) -> bool:
-    if not _end_period(enforcement):
-        return False
+def _lift(enforcement: Enforcement) -> None:
+    _end_period(enforcement)
     _audit(
         AuditEntry.Action.LIFT,
         actor=None,
@@ -702,17 +701,13 @@ def _lift(enforcement: Enforcement) -> bool:
         enforcement=enforcement,
         after={"kind": enforcement.kind, "ended_at": enforcement.ends_at},
     )
-    return True
 
 
-def _purge_unappealed(enforcement: Enforcement) -> bool:
-    if enforcement.files_purged_at is not None:
-        return False
+def _purge_unappealed(enforcement: Enforcement) -> None:
     _purge(enforcement)
     _enforcement_audit(
         AuditEntry.Action.PURGE, enforcement, None, after={"files": len(enforcement.held_files)}
     )
-    return True
 
 
 # The hook in publishing ----------------------------------------------------------------------------------

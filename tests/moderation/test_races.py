@@ -1,12 +1,16 @@
-"""Reports and claims at the same moment, for real: threads with their own connections, on PostgreSQL."""
+"""Reports, claims and sweeps at the same moment, for real: threads with their own connections, on
+PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from moderation.models import Report, ReviewItem
-from moderation.services import item_claim, report_create
+from moderation.models import AuditEntry, Enforcement, Report, ReviewItem
+from moderation.services import enforcements_expire, item_claim, item_resolve, report_create
 from sora_social.core.errors import Conflict
 from tests.cameos.test_races import race
 
@@ -47,3 +51,26 @@ def test_of_two_simultaneous_claims_one_wins(bob, carol, make_video, make_modera
     assert len(winners) == 1 and len(losers) == 5, results
     assert {loser.code for loser in losers} == {"already_claimed"}
     assert ReviewItem.objects.get().claimed_by_id == winners[0].claimed_by_id
+
+
+def test_simultaneous_sweeps_end_a_suspension_and_purge_kept_media_once(
+    alice, bob, carol, make_video, make_moderator
+):
+    moderator = make_moderator("sweeper")
+    video = make_video(alice)
+    removal, _ = report_create(reporter=carol, target_type="video", target_id=video.pk, reason="spam")
+    removed = item_resolve(item=removal.item, moderator=moderator, action="remove_content", note="spam")
+    suspension, _ = report_create(reporter=carol, target_type="user", target_id=bob.pk, reason="spam")
+    suspended = item_resolve(item=suspension.item, moderator=moderator, action="suspend", note="spam")
+    assert removed is not None and suspended is not None
+    past = timezone.now() - timedelta(seconds=1)
+    Enforcement.objects.filter(pk=removed.pk).update(appeal_until=past)
+    Enforcement.objects.filter(pk=suspended.pk).update(ends_at=past)
+
+    results = race(*[enforcements_expire for _ in range(6)])
+
+    assert all(isinstance(result, int) for result in results) and sum(results) == 2, results
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.LIFT).count() == 1
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.PURGE).count() == 1
+    bob.refresh_from_db()
+    assert bob.is_active
