@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from feed.models import Notification, Video
+from feed.models import Notification
 from feed.services import notification_create
 from generation.policy import find_term
 from moderation import selectors
