@@ -26,6 +26,7 @@ from sora_social.core.api import (
     AUTH_ERRORS,
     DATETIME,
     ID_PATTERN,
+    LIST_ERRORS,
     IdField,
     IdInputField,
     InputSerializer,
@@ -46,7 +47,8 @@ from sora_social.core.pagination import (
     parse_limit,
 )
 
-LIST_ERRORS = {"400": "invalid_cursor, invalid: a bad cursor, limit or filter"}
+# The moderators' lists also take filters, and an unknown filter value is the same 400.
+FILTERED_LIST_ERRORS = {"400": LIST_ERRORS["400"].replace("cursor or limit", "cursor, limit or filter")}
 ITEM_NOT_FOUND = {"404": "item_not_found"}
 # A review item's priority is a non-negative database integer.
 MAX_PRIORITY = (1 << 31) - 1
@@ -369,7 +371,7 @@ class QueueView(APIView):
                 "ReviewQueue",
                 {"results": ReviewItemSchema(many=True), "next": serializers.CharField(allow_null=True)},
             ),
-            **error_responses(**MODERATOR_ERRORS, **LIST_ERRORS),
+            **error_responses(**MODERATOR_ERRORS, **FILTERED_LIST_ERRORS),
         },
     )
     def get(self, request: Request) -> Response:
@@ -551,7 +553,7 @@ class ModerationAppealsView(GenericAPIView):
         ],
         responses={
             200: ModeratorAppealSerializer(many=True),
-            **error_responses(**MODERATOR_ERRORS, **LIST_ERRORS),
+            **error_responses(**MODERATOR_ERRORS, **FILTERED_LIST_ERRORS),
         },
     )
     def get(self, request: Request) -> Response:
@@ -637,7 +639,7 @@ class AuditView(APIView):
                 "AuditLog",
                 {"results": AUDIT_ROWS, "next": serializers.CharField(allow_null=True)},
             ),
-            **error_responses(**MODERATOR_ERRORS, **LIST_ERRORS),
+            **error_responses(**MODERATOR_ERRORS, **FILTERED_LIST_ERRORS),
         },
     )
     def get(self, request: Request) -> Response:
