@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from generation import selectors, services
 from generation.engine.config import ASPECT_RATIOS
-from generation.engine.pipeline import MAX_SEED, Beat
+from generation.engine.requests import DEFAULT_REMIX_STRENGTH, MAX_SEED, REMIX_STRENGTH_RANGE, Beat
 from generation.serializers import GenerationJobSerializer, job_data
 from sora_social.accounts.authentication import request_user
 from sora_social.core.api import (
@@ -70,9 +70,10 @@ class GenerationInput(InputSerializer):
         required=False,
         allow_null=True,
         default=None,
-        min_value=0,
-        max_value=1,
-        help_text="For a remix: 0 keeps the parent, 1 keeps only the prompt. Default 0.7.",
+        min_value=REMIX_STRENGTH_RANGE[0],
+        max_value=REMIX_STRENGTH_RANGE[1],
+        help_text="For a remix: 0 keeps the parent, 1 keeps only the prompt. "
+        f"Default {DEFAULT_REMIX_STRENGTH:g}.",
     )
     seed = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=0, max_value=MAX_SEED
@@ -215,6 +216,6 @@ class RemixView(APIView):
         responses={202: GenerationJobSerializer, **GENERATION_ERRORS},
     )
     def post(self, request: Request, video_id: str) -> Response:
-        """Remix this video: a generation that starts from its frames (``remix_strength``, default 0.7:
-        how far it may move away), with its length, shape and cameos unless the request says otherwise."""
+        """Remix this video: a generation that starts from its frames (``remix_strength``: how far it may
+        move away), with its length, shape and cameos unless the request says otherwise."""
         return _accept(request, RemixInput, remix_of=video_id)

@@ -9,6 +9,7 @@ import io
 import logging
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -17,12 +18,15 @@ from PIL import Image
 
 from cameos.selectors import cameo_references
 from feed.models import Video
-from generation.engine.pipeline import Beat, CameoReference, Clip, Engine, GenerationRequest
+from generation.engine.requests import Beat, CameoReference, GenerationRequest
 from generation.engine.video import read_raw_clip, read_video
 from generation.models import GenerationJob
 from generation.provenance import sign_mp4, signing_identity
 from generation.watermark import burn_watermark
 from sora_social.core.media import VideoInfo, encode_mp4, poster_jpeg
+
+if TYPE_CHECKING:  # PyTorch, only where a worker loads the engine
+    from generation.engine.pipeline import Clip, Engine
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +36,8 @@ _engine_lock = threading.Lock()
 
 def engine() -> Engine:
     """The engine of this process, loaded on first use from the configured checkpoint."""
+    from generation.engine.pipeline import Engine
+
     global _engine
     with _engine_lock:
         if _engine is None or _engine.config.name != settings.GENERATION_ENGINE_CONFIG:
@@ -89,7 +95,7 @@ def engine_request(job: GenerationJob) -> GenerationRequest:
         cameos=cameos,
         storyboard=[Beat(float(beat["at_seconds"]), str(beat["prompt"])) for beat in job.storyboard],
         remix_source=remix_source,
-        remix_strength=0.7 if job.remix_strength is None else job.remix_strength,
+        remix_strength=job.remix_strength,
     )
 
 

@@ -43,7 +43,7 @@ from feed.services import CameoInVideo, notification_create, video_create_draft
 from generation import policy, rendering
 from generation.engine.config import EngineConfig, get_config
 from generation.engine.errors import GenerationCancelled, InvalidRequest
-from generation.engine.pipeline import Beat, GenerationRequest, validate_request
+from generation.engine.requests import Beat, GenerationRequest, validate_request
 from generation.engine.text import shared_encoder
 from generation.models import GenerationJob, PromptRefusal
 from generation.serializers import job_data
@@ -138,6 +138,7 @@ def _validate(
                 aspect_ratio=aspect_ratio,
                 seed=seed,
                 storyboard=storyboard,
+                remix_strength=remix_strength,
             ),
             config,
             text=shared_encoder(),
@@ -147,10 +148,6 @@ def _validate(
         raise InvalidInput(
             f"{error}.", fields={field: [f"{str(error)[0].upper()}{str(error)[1:]}."]}
         ) from None
-    if remix_strength is not None and not 0.0 <= remix_strength <= 1.0:
-        raise InvalidInput(
-            "remix_strength must be between 0 and 1.", fields={"remix_strength": ["Between 0 and 1."]}
-        )
     return checked.prompt, checked.seed
 
 

@@ -17,7 +17,8 @@ from PIL import Image
 from generation.engine import video as video_io
 from generation.engine.config import ASPECT_RATIOS, CONFIGS, DEFAULT_CONFIG
 from generation.engine.errors import EngineError
-from generation.engine.pipeline import Beat, CameoReference, Engine, GenerationRequest, Progress
+from generation.engine.pipeline import Engine, Progress
+from generation.engine.requests import DEFAULT_REMIX_STRENGTH, Beat, CameoReference, GenerationRequest
 
 
 def _beat(text: str) -> Beat:
@@ -58,7 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--beat", action="append", default=[], type=_beat, metavar="SECONDS:PROMPT", help="a storyboard beat"
     )
     parser.add_argument("--remix-of", type=Path, metavar="VIDEO", help="remix this clip")
-    parser.add_argument("--strength", type=float, default=0.7, help="remix strength, 0 (keep) to 1 (ignore)")
+    parser.add_argument(
+        "--strength",
+        type=float,
+        default=DEFAULT_REMIX_STRENGTH,
+        help="remix strength, 0 (keep) to 1 (ignore)",
+    )
     parser.add_argument("--device", help="cpu or cuda (default: cuda when there is one)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     return parser.parse_args(argv)

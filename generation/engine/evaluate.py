@@ -857,7 +857,7 @@ class Run:
 def generate_for(engine: Engine, clip: WorldClip, *, steps: int | None = None) -> np.ndarray:
     """The engine's clip for a scene: its caption as the prompt, its character reference (if any) as a
     cameo, its seed, its duration and aspect ratio."""
-    from generation.engine.pipeline import CameoReference, GenerationRequest
+    from generation.engine.requests import CameoReference, GenerationRequest
 
     config = engine.config
     frames, height, width = clip.frames.shape[:3]

