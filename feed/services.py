@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from feed import preferences, tasks
+from feed.hooks import Publishing, video_publishing
 from feed.models import Comment, FeaturedCameo, FeedPreference, Like, Notification, Video, VideoEmbedding
 from feed.serializers import NotificationSerializer, VideoSerializer
 from feed.visibility import cameo_withdrawn, visible_videos
@@ -23,7 +24,7 @@ from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.events import publish_event
 from sora_social.core.images import normalize_image
 from sora_social.core.media import VideoInfo, probe_video
-from sora_social.core.safety import TEXT_POSTED, Signal, raise_signal
+from sora_social.core.safety import TEXT_POSTED, Signal, signalled
 from sora_social.core.storage import delete_files
 from sora_social.core.text_embedding import embed_text, to_bytes
 from sora_social.realtime.presence import online_among
@@ -40,11 +41,6 @@ class CameoInVideo:
     cameo_id: int
     owner: User
     handle: str
-
-
-# Checks that layers above add (the cameos app's consent check): each raises ApiError to refuse publishing.
-PublishCheck = Callable[[Video, User], None]
-publish_checks: list[PublishCheck] = []
 
 
 def _store(folder: str, owner_id: int, content: ContentFile, extension: str) -> str:
@@ -140,8 +136,7 @@ def video_publish(
         raise Conflict("This video was removed and cannot be published.", code="video_removed")
     if Video.objects.filter(cameo_withdrawn(), pk=video.pk).exists():
         raise Forbidden("A cameo in this video was withdrawn by its owner.", code="cameo_not_permitted")
-    for check in publish_checks:
-        check(video, actor)
+    video_publishing.send(Publishing(video=video, actor=actor))
     _apply_settings(video, caption=caption, visibility=visibility, allow_remix=allow_remix)
     video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
@@ -226,7 +221,7 @@ def video_update(
 def _caption_posted(video: Video) -> None:
     """A caption the public may now read goes past moderation's term list."""
     if video.caption:
-        raise_signal(Signal(kind=TEXT_POSTED, target_type="video", target_id=video.pk, text=video.caption))
+        signalled.send(Signal(kind=TEXT_POSTED, target_type="video", target_id=video.pk, text=video.caption))
 
 
 def video_media_files(video: Video) -> list[str]:
@@ -307,7 +302,7 @@ def comment_create(*, video: Video, author: User, text: str) -> Comment:
         )
     comment = Comment.objects.create(video=video, author=author, text=text)
     Video.objects.filter(pk=video.pk).update(comment_count=F("comment_count") + 1)
-    raise_signal(Signal(kind=TEXT_POSTED, target_type="comment", target_id=comment.pk, text=text))
+    signalled.send(Signal(kind=TEXT_POSTED, target_type="comment", target_id=comment.pk, text=text))
     notification_create(
         recipient=video.author, kind=Notification.Kind.COMMENT, actor=author, video=video, comment=comment
     )

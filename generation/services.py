@@ -55,7 +55,7 @@ from sora_social.core.events import publish_event, publish_event_now
 from sora_social.core.ids import parse_id
 from sora_social.core.locks import each_locked
 from sora_social.core.media import VideoInfo
-from sora_social.core.safety import PROMPT_NEAR_MISS, PROMPT_REFUSED, Signal, raise_signal
+from sora_social.core.safety import PROMPT_NEAR_MISS, PROMPT_REFUSED, Signal, signalled
 from sora_social.core.storage import delete_files
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def _refuse(user: User, prompt: str, verdict: policy.PolicyVerdict) -> RefusedBy
             matched=verdict.matched[:255],
             score=verdict.score,
         )
-        raise_signal(
+        signalled.send(
             Signal(
                 kind=PROMPT_REFUSED,
                 target_type="user",
@@ -300,7 +300,7 @@ def generation_request(
                 enqueued_at=timezone.now(),
             )
             if verdict.near_miss:
-                raise_signal(
+                signalled.send(
                     Signal(
                         kind=PROMPT_NEAR_MISS,
                         target_type="user",
