@@ -23,7 +23,8 @@ from generation.engine.video import read_raw_clip, read_video
 from generation.models import GenerationJob
 from generation.provenance import sign_mp4, signing_identity
 from generation.watermark import burn_watermark
-from sora_social.core.media import VideoInfo, encode_mp4, poster_jpeg
+from sora_social.core.media import VideoInfo, poster_jpeg
+from toolkit.mp4 import encode_mp4
 
 if TYPE_CHECKING:  # PyTorch, only where a worker loads the engine
     from generation.engine.pipeline import Clip, Engine
@@ -114,7 +115,7 @@ def render(job: GenerationJob, clip: Clip) -> Rendered:
     and its raw clip."""
     frames = burn_watermark(clip.display_frames(), handle=job.user.username, fps=clip.fps)
     mp4 = sign_mp4(
-        encode_mp4(frames, fps=clip.fps),
+        encode_mp4(frames, clip.fps),
         identity=signing_identity(),
         title=job.prompt[:120],
         creator=job.user.username,

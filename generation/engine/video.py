@@ -1,12 +1,11 @@
 """Frames in and out of the engine: resizing images and clips to a config's frame size, upscaling output to
-its display size with a Lanczos filter, H.264 MP4 through PyAV, a poster image, and the lossless raw clip
-kept beside a video's media so that a remix starts from the frames the engine made, not from a decoded,
-upscaled and watermarked MP4. No Django here."""
+its display size with a Lanczos filter, decoding a video through PyAV, a poster image, and the lossless raw
+clip kept beside a video's media so that a remix starts from the frames the engine made, not from a decoded,
+upscaled and watermarked MP4. No Django here (the MP4 encoder is ``toolkit.mp4``'s)."""
 
 from __future__ import annotations
 
 import io
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -54,33 +53,6 @@ def upscale(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
             for frame in frames
         ]
     )
-
-
-def encode_mp4(frames: np.ndarray, fps: int, *, crf: int = 20) -> bytes:
-    """uint8 ``[T, H, W, 3]`` (even sides) → H.264 MP4 bytes, index first so playback starts early.
-
-    ``sora_social.core.media`` has its twin for the web tier: the engine may not import the Django project,
-    and the project's lowest layer may not import the generation app, so each keeps its own."""
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"expected uint8 [T, H, W, 3] frames, got {frames.dtype} {frames.shape}")
-    height, width = frames.shape[1:3]
-    if height % 2 or width % 2:
-        raise ValueError(f"H.264 needs even sides, got {width}x{height}")
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as target:
-        with av.open(target.name, mode="w", format="mp4", options={"movflags": "faststart"}) as container:
-            stream = container.add_stream("libx264", rate=fps)
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            # No macroblock tree: x264's reads memory it never wrote, so the same frames gave a different file
-            # from one encode to the next (and a seed must reproduce its video).
-            stream.options = {"crf": str(crf), "preset": "medium", "x264-params": "mbtree=0"}
-            for frame in frames:
-                for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-                ):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-        return Path(target.name).read_bytes()
 
 
 def read_video(source: str | Path | bytes, *, max_frames: int = 1024) -> tuple[np.ndarray, float]:

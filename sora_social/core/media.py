@@ -1,12 +1,10 @@
-"""Video files: encoding frames to a streamable H.264 MP4, probing an MP4's real properties by decoding it,
-and a JPEG poster from a frame. Used by every layer that makes or checks videos."""
+"""Video files: probing an MP4's real properties by decoding it, and a JPEG poster from a frame. Used by every
+layer that makes or checks videos (the encoder is ``toolkit.mp4``'s)."""
 
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import av
 import numpy as np
@@ -22,31 +20,6 @@ class VideoInfo:
     fps: float
     duration_seconds: float
     frame_count: int
-
-
-def encode_mp4(frames: np.ndarray, *, fps: int, crf: int = 23) -> bytes:
-    """``frames``: uint8 ``[T, H, W, 3]`` RGB with even H and W. Returns MP4 bytes with the index up front."""
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"expected uint8 [T, H, W, 3] frames, got {frames.dtype} {frames.shape}")
-    _, height, width, _ = frames.shape
-    if height % 2 or width % 2:
-        raise ValueError(f"H.264 needs even sides, got {width}x{height}")
-    # faststart moves the index to the front (playback starts before the download ends); it rewrites the
-    # file by name, so the encoder writes to a temporary file rather than to memory.
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as target:
-        with av.open(target.name, mode="w", format="mp4", options={"movflags": "faststart"}) as container:
-            stream = container.add_stream("libx264", rate=fps)
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            # No macroblock tree: x264's reads memory it never wrote, so the same frames gave a different file
-            # from one encode to the next.
-            stream.options = {"crf": str(crf), "preset": "veryfast", "x264-params": "mbtree=0"}
-            for frame in frames:
-                image = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-                for packet in stream.encode(image):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-        return Path(target.name).read_bytes()
 
 
 def probe_video(data: bytes, *, field: str = "video") -> VideoInfo:

@@ -21,7 +21,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw
 
-from sora_social.core.media import encode_mp4
+from toolkit.mp4 import encode_mp4
 
 RGB = tuple[int, int, int]
 

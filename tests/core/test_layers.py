@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "pyproject.toml"
-PACKAGES = ("sora_social", "feed", "cameos", "remix", "generation", "moderation")
+PACKAGES = ("toolkit", "sora_social", "feed", "cameos", "remix", "generation", "moderation")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 LAYERS = "Each layer imports only the layers below it"
 ENGINE = "generation.engine imports no Django, DRF, Channels or Celery"

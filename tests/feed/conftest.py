@@ -8,7 +8,8 @@ import pytest
 from feed.models import Video
 from feed.services import CameoInVideo, video_create_draft, video_publish
 from sora_social.accounts.models import User
-from sora_social.core.media import encode_mp4, poster_jpeg, test_pattern
+from sora_social.core.media import poster_jpeg, test_pattern
+from toolkit.mp4 import encode_mp4
 
 
 @functools.cache

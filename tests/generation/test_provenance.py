@@ -24,13 +24,14 @@ from generation.provenance import (
     trust_anchors,
 )
 from sora_social.core import media
+from toolkit.mp4 import encode_mp4
 
 FRAMES = 24
 
 
 @pytest.fixture(scope="module")
 def video() -> bytes:
-    return media.encode_mp4(media.test_pattern(frames=FRAMES, width=96, height=64, seed=1), fps=8)
+    return encode_mp4(media.test_pattern(frames=FRAMES, width=96, height=64, seed=1), fps=8)
 
 
 @pytest.fixture(scope="module")

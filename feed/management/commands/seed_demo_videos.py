@@ -18,7 +18,8 @@ from django.db import transaction
 from feed import services
 from feed.models import Video
 from sora_social.accounts.models import User
-from sora_social.core.media import encode_mp4, poster_jpeg, test_pattern
+from sora_social.core.media import poster_jpeg, test_pattern
+from toolkit.mp4 import encode_mp4
 
 # username -> (prompt, caption, visibility) of the videos they publish.
 DEMO_VIDEOS: dict[str, list[tuple[str, str, str]]] = {
