@@ -7,23 +7,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from feed import preferences, tasks
+from feed import preferences, store
 from feed.hooks import Publishing, video_publishing
 from feed.models import Comment, FeaturedCameo, FeedPreference, Like, Notification, Video, VideoEmbedding
 from feed.serializers import NotificationSerializer, VideoSerializer
-from feed.visibility import cameo_withdrawn, visible_videos
-from sora_social.accounts.models import User
+from feed.visibility import cameo_withdrawn, feed_audience, visible_videos
+from sora_social.accounts.models import Follow, User
 from sora_social.accounts.selectors import block_exists_between
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
 from sora_social.core.events import publish_event
 from sora_social.core.images import normalize_image
 from sora_social.core.media import VideoInfo, probe_video
+from sora_social.core.queue import task
 from sora_social.core.safety import TEXT_POSTED, Signal, signalled
 from sora_social.core.storage import delete_files
 from sora_social.core.text_embedding import embed_text, to_bytes
@@ -141,8 +143,8 @@ def video_publish(
     video.status, video.published_at = Video.Status.PUBLISHED, timezone.now()
     video.save(update_fields=["caption", "visibility", "allow_remix", "status", "published_at"])
     _caption_posted(video)
-    transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
-    transaction.on_commit(lambda: tasks.embed_video.delay(video.pk))
+    transaction.on_commit(lambda: task("feed.tasks.fan_out_video").delay(video.pk))
+    transaction.on_commit(lambda: task("feed.tasks.embed_video").delay(video.pk))
     if video.remix_of_id is not None:
         _notify_remixed(video, actor)
     return video
@@ -184,6 +186,44 @@ def feed_preference_set(*, user: User, text: str) -> FeedPreference:
     return preference
 
 
+def video_fan_out(*, video_id: int) -> None:
+    """Send a published video live to the followers online now, then write it into every follower's feed,
+    in chunks, each its own task; big accounts' videos are merged at read time instead."""
+    video = Video.objects.select_related("author").filter(pk=video_id).first()
+    if video is None:
+        return
+    audience = list(feed_audience(video).order_by("pk").values_list("pk", flat=True))
+    # Live first, so that how long the feeds take to write never delays the event.
+    video_push_to_online(video_id=video_id, user_ids=audience)
+    if store.is_big_account(video.author):
+        store.remember_big_author_video(video.author_id, video.pk)
+        return
+    for chunk in _chunks(audience):
+        task("feed.tasks.fan_out_chunk").delay(video_id, chunk)
+
+
+def video_fan_out_chunk(*, video_id: int, follower_ids: Sequence[int]) -> None:
+    store.fan_out(video_id, follower_ids)
+
+
+def video_remove_from_feeds(*, video_id: int, author_id: int) -> None:
+    store.forget_big_author_video(author_id, video_id)
+    follower_ids = list(Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True))
+    for chunk in _chunks(follower_ids):
+        store.remove_video(video_id, chunk)
+
+
+def feed_merge_followed_author(*, follower_id: int, author_id: int) -> None:
+    """Bring an author's recent videos into the feed of someone who has just followed them."""
+    recent = Video.objects.filter(author_id=author_id, status=Video.Status.PUBLISHED).order_by("-id")
+    store.add_to_home(follower_id, list(recent.values_list("id", flat=True)[: store.cap()]))
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    size = settings.FEED_FANOUT_CHUNK
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def video_push_to_online(*, video_id: int, user_ids: Sequence[int]) -> None:
     """Send ``feed.video`` to those of ``user_ids`` who have a socket open, if the video is still out."""
     video = (
@@ -214,7 +254,7 @@ def video_update(
         video.save(update_fields=fields)
     if "caption" in fields and video.status == Video.Status.PUBLISHED:
         _caption_posted(video)
-        transaction.on_commit(lambda: tasks.embed_video.delay(video.pk))
+        transaction.on_commit(lambda: task("feed.tasks.embed_video").delay(video.pk))
     return video
 
 
@@ -249,7 +289,7 @@ def video_take_down(*, video: Video, reason: str, purge: bool = True) -> Video:
     if purge:
         transaction.on_commit(lambda: delete_files(files))
     if was_published:
-        transaction.on_commit(lambda: tasks.remove_from_feeds.delay(video.pk, video.author_id))
+        transaction.on_commit(lambda: task("feed.tasks.remove_from_feeds").delay(video.pk, video.author_id))
     return video
 
 
@@ -264,7 +304,7 @@ def video_restore(*, video: Video) -> Video:
     video.removed_at, video.removal_reason = None, ""
     video.save(update_fields=["status", "removed_at", "removal_reason"])
     if video.status == Video.Status.PUBLISHED:
-        transaction.on_commit(lambda: tasks.fan_out_video.delay(video.pk))
+        transaction.on_commit(lambda: task("feed.tasks.fan_out_video").delay(video.pk))
     return video
 
 

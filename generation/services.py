@@ -55,6 +55,7 @@ from sora_social.core.events import publish_event, publish_event_now
 from sora_social.core.ids import parse_id
 from sora_social.core.locks import each_locked
 from sora_social.core.media import VideoInfo
+from sora_social.core.queue import task
 from sora_social.core.safety import PROMPT_NEAR_MISS, PROMPT_REFUSED, Signal, signalled
 from sora_social.core.storage import delete_files
 
@@ -325,9 +326,7 @@ def generation_request(
 
 
 def _enqueue(job_id: int, *, countdown: float = 0) -> None:
-    from generation import tasks  # the tasks module imports this one
-
-    tasks.generate_video.apply_async((job_id,), queue="gpu", countdown=countdown)
+    task("generation.tasks.generate_video").apply_async((job_id,), queue="gpu", countdown=countdown)
 
 
 @transaction.atomic
