@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from sora_social.core.text_embedding import embed_texts
+from toolkit.minilm import embed_texts
 
 LESS = (
     "less of ",

@@ -34,7 +34,7 @@ from django.utils import timezone
 from feed.models import FeedPreference, Like, Video, VideoEmbedding
 from feed.selectors import videos_hydrate
 from sora_social.accounts.models import Follow, User
-from sora_social.core.text_embedding import from_bytes
+from toolkit.minilm import from_bytes
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from sora_social.core.media import VideoInfo, probe_video
 from sora_social.core.queue import task
 from sora_social.core.safety import TEXT_POSTED, Signal, signalled
 from sora_social.core.storage import delete_files
-from sora_social.core.text_embedding import embed_text, to_bytes
 from sora_social.realtime.presence import online_among
+from toolkit.minilm import embed_text, to_bytes
 
 MAX_CAMEOS_PER_VIDEO = 2
 MAX_VIDEO_BYTES = 200 * 1024 * 1024

