@@ -15,10 +15,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from feed import preferences, store
-from feed.hooks import Publishing, video_publishing
+from feed.hooks import Published, Publishing, video_published, video_publishing
 from feed.models import Comment, FeaturedCameo, FeedPreference, Like, Notification, Video, VideoEmbedding
 from feed.serializers import NotificationSerializer, VideoSerializer
-from feed.visibility import cameo_withdrawn, feed_audience, visible_videos
+from feed.visibility import cameo_withdrawn, feed_audience
 from sora_social.accounts.models import Follow, User
 from sora_social.accounts.selectors import block_exists_between
 from sora_social.core.errors import Conflict, Forbidden, InvalidInput
@@ -145,19 +145,8 @@ def video_publish(
     _caption_posted(video)
     transaction.on_commit(lambda: task("feed.tasks.fan_out_video").delay(video.pk))
     transaction.on_commit(lambda: task("feed.tasks.embed_video").delay(video.pk))
-    if video.remix_of_id is not None:
-        _notify_remixed(video, actor)
+    video_published.send(Published(video=video, actor=actor))
     return video
-
-
-def _notify_remixed(video: Video, actor: User) -> None:
-    """Tell the parent's author that a remix of their video came out, if the parent is still up and they
-    may see the remix (a followers-only remix by someone they do not follow is not theirs to see)."""
-    parent = Video.objects.select_related("author").filter(pk=video.remix_of_id).first()
-    if parent is None or parent.status != Video.Status.PUBLISHED:
-        return
-    if visible_videos(parent.author).filter(pk=video.pk).exists():
-        notification_create(recipient=parent.author, kind=Notification.Kind.REMIX, actor=actor, video=video)
 
 
 def video_embed(*, video: Video) -> None:
