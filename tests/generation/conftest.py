@@ -5,6 +5,8 @@ first: they test the wiring, which training does not change."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,21 @@ import torch
 from generation.engine import Engine, EngineConfig, VideoDiT, get_config
 from tests.cameos.conftest import make_cameo  # noqa: F401 (fixtures the pipeline tests use)
 from tests.feed.conftest import make_video  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+# The web stack and the project's apps, which the engine runs without.
+WEB_STACK = ("django", "rest_framework", "channels", "celery", "sora_social", "feed", "cameos", "remix")
+
+
+def run_leaving_out(code: str, packages: tuple[str, ...]) -> None:
+    """Run ``code`` in a fresh interpreter at the repository root; fail if it imported any of ``packages``."""
+    check = (
+        "\nimport sys\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {packages!r})\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code + check], cwd=ROOT, check=True)
+
 
 # A tiny latent config: 32x32 frames at 4 fps, 2 frames of 8x8 pixels per latent position, one position a
 # token (the portrait latent grid is 5x3, so larger patches would not divide it).
