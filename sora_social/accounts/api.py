@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import login, logout
+from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -32,11 +33,11 @@ from sora_social.core.api import (
     TextInputField,
     error_responses,
 )
-from sora_social.core.errors import Forbidden, InvalidInput, NotFound
+from sora_social.core.errors import Forbidden, NotFound
 from sora_social.core.media_access import media_url
 
 
-def avatar_url(user: User, request: Request | None) -> str | None:
+def avatar_url(user: User, request: HttpRequest | Request | None) -> str | None:
     if not user.avatar:
         return None
     return media_url(user.avatar.name, kind=selectors.AVATAR_MEDIA, object_id=user.pk, request=request)
@@ -156,19 +157,6 @@ class CredentialsInput(InputSerializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-def _authenticate(data: dict[str, str]) -> User:
-    user = selectors.user_with_password(username=data["username"], password=data["password"])
-    if user is None:
-        raise InvalidInput("The username or password is not right.", code="invalid_credentials")
-    if not user.is_active:
-        raise Forbidden(
-            "This account is suspended. You can appeal with POST /api/v1/appeals/, sending your username "
-            "and password with it.",
-            code="account_suspended",
-        )
-    return user
-
-
 class TokenView(APIView):
     throttle_scope = "auth"
 
@@ -196,7 +184,7 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _authenticate(data.validated_data)
+        user = selectors.user_signing_in(**data.validated_data)
         _, key = services.auth_token_create(user=user, user_agent=request.headers.get("User-Agent", ""))
         return Response({"token": key, "user": MeSerializer(user, context={"request": request}).data})
 
@@ -269,7 +257,7 @@ class SessionView(APIView):
             ) from None
         data = CredentialsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _authenticate(data.validated_data)
+        user = selectors.user_signing_in(**data.validated_data)
         login(request._request, user)
         return Response({"user": MeSerializer(user, context={"request": request}).data})
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -36,8 +37,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-def request_user(request: Request) -> User:
-    """The signed-in user of a request to a view that requires authentication."""
+def request_user(request: HttpRequest | Request) -> User:
+    """The signed-in user of a request (the API's, or a page's) to a view that requires authentication."""
     user = request.user
     if not isinstance(user, User):
         raise exceptions.NotAuthenticated()

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, F, Q, QuerySet, When
 
 from sora_social.accounts.models import AuthToken, Block, Follow, User
-from sora_social.core.errors import NotFound
+from sora_social.core.errors import Forbidden, InvalidInput, NotFound
 
 MODERATORS_GROUP = "moderators"
 
@@ -74,6 +74,21 @@ def user_with_password(*, username: str, password: str) -> User | None:
         User().set_password(password)  # as long as a wrong password takes, so timing tells no names
         return None
     return user if user.check_password(password) else None
+
+
+def user_signing_in(*, username: str, password: str) -> User:
+    """The account that signs in with ``username`` and ``password`` (for a token or a session): 400
+    ``invalid_credentials`` when they open none, 403 ``account_suspended`` when they open a suspended one."""
+    user = user_with_password(username=username, password=password)
+    if user is None:
+        raise InvalidInput("The username or password is not right.", code="invalid_credentials")
+    if not user.is_active:
+        raise Forbidden(
+            "This account is suspended. You can appeal with POST /api/v1/appeals/, sending your username "
+            "and password with it.",
+            code="account_suspended",
+        )
+    return user
 
 
 def user_get_visible(*, username: str, viewer: User) -> User:
