@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -27,19 +28,17 @@ from sora_social.core.api import (
     TextInputField,
     error_responses,
 )
-from sora_social.core.errors import Conflict, InvalidInput
+from sora_social.core.errors import InvalidInput
 from sora_social.core.pagination import (
     PAGE_PARAMETERS,
     cursor_link,
-    decode_cursor,
-    encode_cursor,
     parse_limit,
 )
 
 VIDEO_NOT_FOUND = {"404": "video_not_found: no such video, or you may not see it."}
 
 
-def videos_data(videos: list[Video], request: Request) -> Any:
+def videos_data(videos: list[Video], request: HttpRequest | Request) -> Any:
     """Serialized videos as the requester sees them (``liked_by_me``; counts without the people a block
     hides), in a few queries for the whole list."""
     viewer = request_user(request)
@@ -51,7 +50,7 @@ def videos_data(videos: list[Video], request: Request) -> Any:
     return VideoSerializer(videos, many=True, context=context).data
 
 
-def video_data(video: Video, request: Request) -> Any:
+def video_data(video: Video, request: HttpRequest | Request) -> Any:
     return videos_data([video], request)[0]
 
 
@@ -152,7 +151,6 @@ class LikeView(APIView):
     def post(self, request: Request, video_id: str) -> Response:
         user = request_user(request)
         video = selectors.video_get_visible(viewer=user, video_id=video_id)
-        _require_published(video)
         return self._respond(request, video, services.like_create(video=video, user=user))
 
     @extend_schema(
@@ -165,11 +163,6 @@ class LikeView(APIView):
         video = selectors.video_get_visible(viewer=user, video_id=video_id)
         services.like_delete(video=video, user=user)
         return self._respond(request, video, False)
-
-
-def _require_published(video: Video) -> None:
-    if video.status != Video.Status.PUBLISHED:
-        raise Conflict("Only published videos take likes and comments.", code="video_not_published")
 
 
 class CommentsView(GenericAPIView):
@@ -204,7 +197,6 @@ class CommentsView(GenericAPIView):
     def post(self, request: Request, video_id: str) -> Response:
         user = request_user(request)
         video = selectors.video_get_visible(viewer=user, video_id=video_id)
-        _require_published(video)
         data = self.CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_create(video=video, author=user, text=data.validated_data["text"])
@@ -352,14 +344,12 @@ class FollowingFeedView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        user = request_user(request)
-        limit = parse_limit(request)
-        cursor = request.query_params.get("cursor")
-        before = decode_cursor(cursor) if cursor else None
-        page, more = selectors.following_feed_page(viewer=user, before=before, limit=limit)
-        next_url = None
-        if more:
-            next_url = cursor_link(request, encode_cursor(page[-1].pk))
+        page, cursor = selectors.following_feed(
+            viewer=request_user(request),
+            cursor=request.query_params.get("cursor") or None,
+            limit=parse_limit(request),
+        )
+        next_url = cursor_link(request, cursor) if cursor else None
         return Response({"results": videos_data(page, request), "next": next_url})
 
 

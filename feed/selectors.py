@@ -15,6 +15,7 @@ from sora_social.accounts.models import User
 from sora_social.accounts.selectors import blocked_either_way, blocked_user_ids, graph_of
 from sora_social.core.errors import NotFound
 from sora_social.core.ids import parse_id
+from sora_social.core.pagination import decode_cursor, encode_cursor
 
 
 def _with_relations(videos: QuerySet[Video]) -> QuerySet[Video]:
@@ -60,6 +61,14 @@ def following_feed_page(*, viewer: User, before: int | None, limit: int) -> tupl
             break
         before = ids[-1]
     return videos[:limit], len(videos) > limit
+
+
+def following_feed(*, viewer: User, cursor: str | None, limit: int) -> tuple[list[Video], str | None]:
+    """A page of the following feed from an opaque cursor (None: the newest) and the next page's cursor
+    (None at the end); a malformed cursor is a 400 ``invalid_cursor``."""
+    before = decode_cursor(cursor) if cursor else None
+    page, more = following_feed_page(viewer=viewer, before=before, limit=limit)
+    return page, encode_cursor(page[-1].pk) if more else None
 
 
 @dataclass(frozen=True)

@@ -302,8 +302,14 @@ def video_delete(*, video: Video, actor: User) -> None:
     video_take_down(video=video, reason=Video.Removal.AUTHOR_DELETED)
 
 
+def _require_published(video: Video) -> None:
+    if video.status != Video.Status.PUBLISHED:
+        raise Conflict("Only published videos take likes and comments.", code="video_not_published")
+
+
 @transaction.atomic
 def like_create(*, video: Video, user: User) -> bool:
+    _require_published(video)
     _, created = Like.objects.get_or_create(video=video, user=user)
     if created:
         Video.objects.filter(pk=video.pk).update(like_count=F("like_count") + 1)
@@ -324,6 +330,7 @@ def like_delete(*, video: Video, user: User) -> bool:
 
 @transaction.atomic
 def comment_create(*, video: Video, author: User, text: str) -> Comment:
+    _require_published(video)
     text = text.strip()
     if not text:
         raise InvalidInput(
@@ -338,10 +345,14 @@ def comment_create(*, video: Video, author: User, text: str) -> Comment:
     return comment
 
 
+def comment_deletable_by(*, comment: Comment, actor: User) -> bool:
+    """The comment's author or the video's author may delete it."""
+    return actor.pk in (comment.author_id, comment.video.author_id)
+
+
 @transaction.atomic
 def comment_delete(*, comment: Comment, actor: User) -> None:
-    """The comment's author or the video's author may delete it."""
-    if actor.pk not in (comment.author_id, comment.video.author_id):
+    if not comment_deletable_by(comment=comment, actor=actor):
         raise Forbidden("Only the comment's or the video's author can delete it.", code="not_author")
     comment_take_down(comment=comment)
 
