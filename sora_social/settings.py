@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "remix",
     "generation",
     "moderation",
+    "django_htmx",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +85,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sora_social.core.errors.JsonExceptionMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # After the JSON one, so that it sees first what escapes a page's view and answers with a page.
+    "web.middleware.PageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "sora_social.urls"
@@ -99,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -204,7 +210,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-CSRF_FAILURE_VIEW = "sora_social.core.errors.csrf_failure"
+# A page for the web client's forms, the JSON error for the API.
+CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
+# The web client's sign-in page, where its pages send signed-out visitors.
+LOGIN_URL = "web:sign-in"
 
 # Redis carries four jobs; each has its own logical database so they can be split onto separate servers.
 CACHES = {

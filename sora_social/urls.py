@@ -23,6 +23,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", http_method_names=PAGE), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", http_method_names=PAGE), name="redoc"),
     path("admin/", admin.site.urls),
+    # The web client's pages, from the root.
+    path("", include("web.urls")),
 ]
 
 # Local media, only through signed links that the view checks (sora_social.core.media_access); nothing is

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_unknown_path_is_a_json_404(anon):
     body = assert_error(anon.get("/api/v1/nothing-here/"), 404, "not_found")
     assert "/api/v1/nothing-here/" in body["detail"]
-    assert_error(anon.get("/"), 404, "not_found")
+    assert_error(anon.get("/nothing-here/"), 404, "not_found")
 
 
 def test_missing_trailing_slash_says_so(anon):

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "pyproject.toml"
-PACKAGES = ("toolkit", "sora_social", "feed", "cameos", "remix", "generation", "moderation")
+PACKAGES = ("toolkit", "sora_social", "feed", "cameos", "remix", "generation", "moderation", "web")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 LAYERS = "Each layer imports only the layers below it"
 ENGINE = "generation.engine imports no Django, DRF, Channels or Celery"
@@ -64,6 +64,8 @@ def test_the_tree_keeps_every_contract() -> None:
             LAYERS,
             "sora_social.core.upward -> moderation",
         ),
+        # The top layer below the web client: moderation never imports a page.
+        ("moderation/upward.py", "from web import forms", LAYERS, "moderation.upward -> web.forms"),
         # One floor up: feed sits below cameos.
         ("feed/upward.py", "import cameos.services", LAYERS, "feed.upward -> cameos.services"),
         # The engine pulling in Django, which it must run without.

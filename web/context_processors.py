@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.http import HttpRequest
+
+from feed.selectors import unread_notification_count
+from sora_social.accounts.models import User
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The navigation bar's unread-notification count, counted only when a template shows it (templates
+    call what they are given)."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User):
+        return {}
+    return {"unread_notifications": partial(unread_notification_count, user=user)}

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.filter
+def when(value: datetime | str | None) -> str:
+    """How long ago, in words ("5 minutes ago"), from a datetime or the API's ISO 8601 text of one."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment, depth=1)} ago"

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from web.views import accounts, feeds, videos
+
+app_name = "web"
+
+urlpatterns = [
+    path("", feeds.following, name="following"),
+    path("for-you/", feeds.for_you, name="for-you"),
+    path("create/", videos.create, name="create"),
+    path("sign-in/", accounts.sign_in, name="sign-in"),
+    path("sign-up/", accounts.sign_up, name="sign-up"),
+    path("sign-out/", accounts.sign_out, name="sign-out"),
+    path("u/<str:username>/", accounts.profile, name="profile"),
+    path("notifications/", accounts.notifications, name="notifications"),
+    path("v/<str:video_id>/", videos.video, name="video"),
+    path("v/<str:video_id>/like/", videos.like, name="like"),
+    path("v/<str:video_id>/unlike/", videos.unlike, name="unlike"),
+    path("v/<str:video_id>/comments/", videos.comment_add, name="comment-add"),
+    path("comments/<str:comment_id>/delete/", videos.comment_delete, name="comment-delete"),
+]
