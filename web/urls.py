@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.views import accounts, feeds, videos
+from web.views import accounts, feeds, reports, videos
 
 app_name = "web"
 
@@ -13,9 +13,11 @@ urlpatterns = [
     path("sign-out/", accounts.sign_out, name="sign-out"),
     path("u/<str:username>/", accounts.profile, name="profile"),
     path("notifications/", accounts.notifications, name="notifications"),
+    path("notifications/badge/", accounts.unread_badge, name="notifications-badge"),
     path("v/<str:video_id>/", videos.video, name="video"),
     path("v/<str:video_id>/like/", videos.like, name="like"),
     path("v/<str:video_id>/unlike/", videos.unlike, name="unlike"),
     path("v/<str:video_id>/comments/", videos.comment_add, name="comment-add"),
     path("comments/<str:comment_id>/delete/", videos.comment_delete, name="comment-delete"),
+    path("report/<str:target_type>/<str:target_id>/", reports.report, name="report"),
 ]

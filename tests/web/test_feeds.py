@@ -8,6 +8,7 @@ import re
 import pytest
 
 from feed.models import Video
+from feed.selectors import feed_preference_text
 from sora_social.accounts.services import block_create, follow_create
 from tests.web.pages import html, text_of
 
@@ -117,3 +118,17 @@ def test_a_bad_cursor_is_said_in_words(alice_browser):
     assert response.status_code == 400
     assert response["HX-Retarget"] == "#alerts"
     assert "The cursor is not valid" in text_of(html(response))
+
+
+def test_the_for_you_box_steers_the_feed_in_plain_words(alice, alice_browser):
+    page = html(alice_browser.get("/for-you/"))
+    assert '<label for="id_text">Steer your feed in plain words</label>' in page
+    response = alice_browser.post("/for-you/", {"text": "  more animals, less sports "})
+    assert response.status_code == 302 and response["Location"] == "/for-you/"
+    assert feed_preference_text(user=alice) == "more animals, less sports"
+    assert 'value="more animals, less sports"' in html(alice_browser.get("/for-you/"))
+
+    too_long = alice_browser.post("/for-you/", {"text": "x" * 501})
+    assert too_long.status_code == 400
+    assert "Ensure this field has no more than 500 characters." in text_of(html(too_long))
+    assert feed_preference_text(user=alice) == "more animals, less sports"

@@ -96,3 +96,18 @@ def test_a_profile_that_blocks_you_is_not_found(alice, bob, alice_browser):
     block_create(blocker=bob, blocked=alice)
     response = alice_browser.get("/u/bob/")
     assert response.status_code == 404 and "There is no user called 'bob'." in text_of(html(response))
+
+
+def test_blocking_from_a_profile_hides_each_from_the_other(
+    alice, bob, make_video, alice_browser, bob_browser
+):
+    follow_create(follower=bob, followee=alice)
+    video = make_video(bob)
+    assert alice_browser.post("/u/bob/", {"action": "block"}).status_code == 302
+    assert not Follow.objects.exists()
+    assert "Unblock" in text_of(html(alice_browser.get("/u/bob/")))
+    assert alice_browser.get(f"/v/{video.pk}/").status_code == 404
+    assert bob_browser.get("/u/alice/").status_code == 404
+
+    alice_browser.post("/u/bob/", {"action": "unblock"})
+    assert alice_browser.get(f"/v/{video.pk}/").status_code == 200

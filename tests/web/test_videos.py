@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from feed.models import Comment, Like
-from feed.services import comment_create, like_create
+from feed.services import comment_create, like_create, video_publish
+from remix.services import remix_record
 from sora_social.accounts.services import block_create
 from tests.web.pages import csrf_token, html, text_of
 
@@ -177,3 +178,26 @@ def test_a_csrf_failure_under_the_api_stays_a_json_error(alice):
     browser.force_login(alice)
     response = browser.post("/api/v1/nothing-here/", {"a": 1}, content_type="application/json")
     assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
+
+
+def test_a_remixs_page_shows_its_chain_with_what_one_may_not_see_unavailable(
+    alice, bob, carol, make_video, alice_browser
+):
+    root = make_video(bob, caption="the original")
+    middle = make_video(carol, caption="carol's take", publish=False)
+    remix_record(video=middle, parent=root)
+    remix = make_video(carol, caption="carol's second", publish=False)
+    remix_record(video=remix, parent=middle)
+    video_publish(video=remix, actor=carol, caption="carol's second", visibility="public", allow_remix=True)
+
+    page = html(alice_browser.get(f"/v/{remix.pk}/"))
+    chain = text_of(
+        page[
+            page.index('<section class="chain"') : page.index(
+                "</section>", page.index('<section class="chain"')
+            )
+        ]
+    )
+    assert chain == "Remix chain the original by @bob Unavailable This video"
+    assert f'href="/v/{root.pk}/"' in page
+    assert '<section class="chain"' not in html(alice_browser.get(f"/v/{root.pk}/")), "a root has no chain"

@@ -8,7 +8,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.request import Request
 
 from feed import selectors as feed_selectors
@@ -17,7 +17,7 @@ from feed.api import videos_data
 from sora_social.accounts import selectors, services
 from sora_social.accounts.api import CredentialsInput, RegisterView, avatar_url
 from sora_social.accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, User, username_validator
-from sora_social.core.errors import ApiError, NotFound
+from sora_social.core.errors import ApiError, InvalidInput, NotFound
 from sora_social.core.pagination import CursorPagination, encode_cursor
 from web.forms import FormState, checked, sent_values, throttle
 from web.views.common import HtmxRequest, back_to, page_url, signed_in, viewer
@@ -87,7 +87,7 @@ def profile(request: HtmxRequest, username: str) -> HttpResponse:
     user = viewer(request)
     person = selectors.user_get_visible(username=username, viewer=user)
     if request.method == "POST":
-        _follow_or_unfollow(request, user, username)
+        _relate(request, user, username)
         return redirect(back_to(request, reverse("web:profile", args=[person.username])))
     pages = CursorPagination()
     videos = pages.paginate_queryset(
@@ -106,17 +106,26 @@ def profile(request: HtmxRequest, username: str) -> HttpResponse:
     return render(request, "web/profile.html", context)
 
 
-def _follow_or_unfollow(request: HttpRequest, user: User, username: str) -> None:
-    """As ``POST`` / ``DELETE /users/{username}/follow/``."""
-    if request.POST.get("action") == "unfollow":
-        services.follow_delete(
-            follower=user, followee=selectors.user_get_visible(username=username, viewer=user)
-        )
+def _relate(request: HttpRequest, user: User, username: str) -> None:
+    """As ``POST`` / ``DELETE /users/{username}/follow/`` and ``.../block/``."""
+    action = request.POST.get("action")
+    if action == "follow":
+        target = selectors.user_find(username=username)
+        if target is None:
+            raise NotFound(f"There is no user called {username!r}.", code="user_not_found")
+        services.follow_create(follower=user, followee=target)
         return
-    target = selectors.user_find(username=username)
-    if target is None:
-        raise NotFound(f"There is no user called {username!r}.", code="user_not_found")
-    services.follow_create(follower=user, followee=target)
+    person = selectors.user_get_visible(username=username, viewer=user)
+    if action == "unfollow":
+        services.follow_delete(follower=user, followee=person)
+    elif action == "block":
+        services.block_create(blocker=user, blocked=person)
+    elif action == "unblock":
+        services.block_delete(blocker=user, blocked=person)
+    else:
+        raise InvalidInput(
+            "Choose follow, unfollow, block or unblock.", fields={"action": ["Not one of these."]}
+        )
 
 
 @signed_in
@@ -136,3 +145,10 @@ def notifications(request: HtmxRequest) -> HttpResponse:
     if request.htmx and request.GET.get("cursor"):
         return render(request, "web/_notification_page.html", context)
     return render(request, "web/notifications.html", context)
+
+
+@signed_in
+@require_GET
+def unread_badge(request: HttpRequest) -> HttpResponse:
+    """The navigation's unread count alone, which the event module swaps in when a notification arrives."""
+    return render(request, "web/_unread_badge.html")

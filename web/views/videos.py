@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from feed import selectors, services
 from feed.api import CommentsView, video_data
 from feed.models import Video
+from remix.selectors import lineage_of
 from sora_social.core.errors import ApiError
 from sora_social.core.pagination import CursorPagination, encode_cursor
 from web.forms import FormState, checked, sent_values
@@ -40,10 +41,17 @@ def _comments(request: HttpRequest, video: Video, form: FormState | None = None)
 @signed_in
 @require_GET
 def video(request: HtmxRequest, video_id: str) -> HttpResponse:
-    found = selectors.video_get_visible(viewer=viewer(request), video_id=video_id)
-    context = {"video": video_data(found, request), **_comments(request, found)}
+    user = viewer(request)
+    found = selectors.video_get_visible(viewer=user, video_id=video_id)
     if request.htmx and request.GET.get("cursor"):
-        return render(request, "web/_comment_page.html", context)
+        return render(request, "web/_comment_page.html", _comments(request, found))
+    chain = lineage_of(viewer=user, video_id=found.pk)[0] if found.remix_of_id else []
+    context = {
+        "video": video_data(found, request),
+        "video_pk": found.pk,
+        "chain": chain,
+        **_comments(request, found),
+    }
     return render(request, "web/video.html", context)
 
 
