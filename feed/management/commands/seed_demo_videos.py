@@ -59,9 +59,12 @@ class Command(BaseCommand):
             for seed, (username, videos) in enumerate(DEMO_VIDEOS.items()):
                 author = people[username]
                 for offset, (prompt, caption, visibility) in enumerate(videos):
-                    video = self._draft(author, prompt, seed * 10 + offset)
-                    services.video_publish(
-                        video=video, actor=author, caption=caption, visibility=visibility, allow_remix=True
+                    video = services.video_publish(
+                        video=self._draft(author, prompt, seed * 10 + offset),
+                        actor=author,
+                        caption=caption,
+                        visibility=visibility,
+                        allow_remix=True,
                     )
                     first.setdefault(username, video)
                 self._draft(author, DRAFT[0], seed * 10 + 9)
