@@ -954,6 +954,29 @@ def fan_out_section(rng: np.random.Generator, sizes: list[int], repeats: int, ho
 # --- live push -------------------------------------------------------------------------------------------
 
 
+async def _read_frames(
+    ws: Any, arrivals: dict[int, list[float]], complete: dict[int, asyncio.Event], sockets: int
+) -> None:
+    """Notes each watched video's ``feed.video`` frame on ``ws``; sets its event when all ``sockets`` have."""
+    with contextlib.suppress(Exception):
+        async for message in ws:
+            arrived = time.perf_counter()
+            event = json.loads(message)
+            if event.get("type") == "feed.video":
+                video_id = int(event["data"]["video"]["id"])
+                if video_id in arrivals:
+                    arrivals[video_id].append(arrived)
+                    if len(arrivals[video_id]) == sockets:
+                        complete[video_id].set()
+
+
+async def _watch_hints(hints: Any, chosen: set[int], hint_times: list[float]) -> None:
+    """Notes the time of every hint on ``hints`` that names one of the ``chosen`` users."""
+    async for message in hints.listen():
+        if any(entry[0] in chosen for entry in json.loads(message["data"])["entries"]):
+            hint_times.append(time.perf_counter())
+
+
 async def push_rounds(
     port: int, user_ids: list[int], videos: list[int], publish: Callable[[int], Any], warmups: int
 ) -> list[list[float]]:
@@ -984,18 +1007,6 @@ async def push_rounds(
                 compression=None,
             )
 
-    async def read(ws: Any) -> None:
-        with contextlib.suppress(Exception):
-            async for message in ws:
-                arrived = time.perf_counter()
-                event = json.loads(message)
-                if event.get("type") == "feed.video":
-                    video_id = int(event["data"]["video"]["id"])
-                    if video_id in arrivals:
-                        arrivals[video_id].append(arrived)
-                        if len(arrivals[video_id]) == len(sockets):
-                            complete[video_id].set()
-
     def closed() -> int:
         return sum(task.done() for task in readers)
 
@@ -1004,18 +1015,12 @@ async def push_rounds(
     hint_times: list[float] = []
     hints = get_async_redis().pubsub(ignore_subscribe_messages=True)
     await hints.subscribe(HINT_CHANNEL)
-
-    async def watch_hints() -> None:
-        async for message in hints.listen():
-            if any(entry[0] in chosen for entry in json.loads(message["data"])["entries"]):
-                hint_times.append(time.perf_counter())
-
-    hint_watcher = asyncio.create_task(watch_hints())
+    hint_watcher = asyncio.create_task(_watch_hints(hints, chosen, hint_times))
 
     started = time.perf_counter()
     opened = await asyncio.gather(*(open_socket(pk) for pk in user_ids), return_exceptions=True)
     sockets = [ws for ws in opened if not isinstance(ws, BaseException)]
-    readers = [asyncio.create_task(read(ws)) for ws in sockets]
+    readers = [asyncio.create_task(_read_frames(ws, arrivals, complete, len(sockets))) for ws in sockets]
     results: list[list[float]] = []
     within: dict[int, int] = {}
     try:

@@ -526,62 +526,95 @@ def _tracks(found: Sequence[FrameDetections], clip: WorldClip) -> list[Track]:
     ]
 
 
-def _persistence(
-    found: Sequence[FrameDetections], clip: WorldClip, tracks: list[Track], out: ClipMetrics
-) -> None:
-    frames = len(found)
-    height, width = clip.frames.shape[1:3]
-    limit = speed_limit(clip)
-    slack = 0.1 * height
-    margin = max(2.0, 0.04 * height)
-    accounted = np.ones(frames, dtype=bool)
-    big = object_area(height)
-    prompted = Counter(info.colour for info in clip.objects if info.kind == "object")
-    for colour, n in prompted.items():
-        copies = np.array([sum(b.area >= big for b in f.blobs.get(colour, ())) for f in found])
-        accounted &= copies <= n
+@dataclass(frozen=True)
+class _Continuity:
+    """How far a clip's entities may move between detections, and what explains one appearing or vanishing."""
 
-    def speed(track: Track, t: int, step: int) -> float:
+    found: Sequence[FrameDetections]
+    limit: float  # px per frame: the fastest the world moves anything in this view
+    slack: float  # px a jump may exceed ``limit`` by
+    margin: float  # px around a blob within which an edge or an occluder explains it
+    height: int
+    width: int
+
+    def speed(self, track: Track, t: int, step: int) -> float:
         """px per frame from detection ``t`` to the next detection in direction ``step`` (0 if none)."""
+        frames = len(self.found)
         k = t + step
         while 0 <= k < frames and track[k] is None:
             k += step
         a, b = track[t], track[k] if 0 <= k < frames else None
         if a is None or b is None:
             return 0.0
-        return min(math.dist((a.x, a.y), (b.x, b.y)) / abs(k - t), limit)
+        return min(math.dist((a.x, a.y), (b.x, b.y)) / abs(k - t), self.limit)
 
-    def explained(anchor: Blob, grow: float, times: tuple[int, int]) -> bool:
-        m = margin + grow
-        return _at_edge(anchor.box, m, height, width) or any(
-            _touches(anchor.box, m, found[t].occluders) for t in times
+    def explained(self, anchor: Blob, grow: float, times: tuple[int, int]) -> bool:
+        """Whether a frame edge, or an occluder in one of the frames ``times``, lies next to ``anchor``."""
+        m = self.margin + grow
+        return _at_edge(anchor.box, m, self.height, self.width) or any(
+            _touches(anchor.box, m, self.found[t].occluders) for t in times
         )
 
+
+def _persistence(
+    found: Sequence[FrameDetections], clip: WorldClip, tracks: list[Track], out: ClipMetrics
+) -> None:
+    """Counts into ``out`` the frames accounted for, teleports, and unexplained appearances and vanishings."""
+    frames = len(found)
+    height, width = clip.frames.shape[1:3]
+    continuity = _Continuity(
+        found=found,
+        limit=speed_limit(clip),
+        slack=0.1 * height,
+        margin=max(2.0, 0.04 * height),
+        height=height,
+        width=width,
+    )
+    accounted = np.ones(frames, dtype=bool)
+    big = object_area(height)
+    prompted = Counter(info.colour for info in clip.objects if info.kind == "object")
+    for colour, n in prompted.items():
+        copies = np.array([sum(b.area >= big for b in f.blobs.get(colour, ())) for f in found])
+        accounted &= copies <= n
     for track in tracks:
-        seen = [t for t in range(frames) if track[t] is not None]
-        if not seen:
-            accounted[:] = False
-            continue
-        last: int | None = None
-        for t in range(frames):
-            current = track[t]
-            if current is not None:
-                previous = track[last] if last is not None else None
-                if last is not None and previous is not None:
-                    jump = math.dist((current.x, current.y), (previous.x, previous.y))
-                    out.teleports += jump > limit * (t - last) + slack
-                if t > 0 and track[t - 1] is None and not explained(current, speed(track, t, +1), (t - 1, t)):
-                    out.appearances += 1
-                last = t
-                continue
-            anchor = last if last is not None else seen[0]
-            anchor_blob = track[anchor]
-            assert anchor_blob is not None
-            ok = explained(anchor_blob, speed(track, anchor, -1 if last is not None else +1), (anchor, t))
-            accounted[t] &= ok
-            if not ok and last == t - 1:
-                out.vanishings += 1
+        _track_persistence(track, continuity, accounted, out)
     out.frames_accounted = int(accounted.sum())
+
+
+def _track_persistence(
+    track: Track, continuity: _Continuity, accounted: np.ndarray, out: ClipMetrics
+) -> None:
+    """Counts an entity's teleports, appearances and vanishings into ``out``; clears unexplained frames."""
+    frames = len(continuity.found)
+    seen = [t for t in range(frames) if track[t] is not None]
+    if not seen:
+        accounted[:] = False
+        return
+    last: int | None = None
+    for t in range(frames):
+        current = track[t]
+        if current is not None:
+            previous = track[last] if last is not None else None
+            if last is not None and previous is not None:
+                jump = math.dist((current.x, current.y), (previous.x, previous.y))
+                out.teleports += jump > continuity.limit * (t - last) + continuity.slack
+            if (
+                t > 0
+                and track[t - 1] is None
+                and not continuity.explained(current, continuity.speed(track, t, +1), (t - 1, t))
+            ):
+                out.appearances += 1
+            last = t
+            continue
+        anchor = last if last is not None else seen[0]
+        anchor_blob = track[anchor]
+        assert anchor_blob is not None
+        ok = continuity.explained(
+            anchor_blob, continuity.speed(track, anchor, -1 if last is not None else +1), (anchor, t)
+        )
+        accounted[t] &= ok
+        if not ok and last == t - 1:
+            out.vanishings += 1
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:

@@ -77,6 +77,25 @@ def validate_request(
     texts' lengths in word pieces. Raises ``InvalidRequest`` naming the field."""
     cfg = config
     prompt = check_text(request.prompt, "prompt", cfg)
+    _check_duration_and_aspect(request, cfg)
+    seed, steps = _seed_and_steps(request, cfg)
+    shift, guidance_text, guidance_cameo = _guidance(request, cfg)
+    strength = _remix_strength(request)
+    beats = _check_storyboard(request.storyboard, request.duration_seconds, cfg)
+    texts = [(prompt, "prompt")]
+    for index, beat in enumerate(beats):
+        texts.append(
+            (check_text(beat.prompt, f"storyboard[{index}].prompt", cfg), f"storyboard[{index}].prompt")
+        )
+    if beats:
+        beat_segments(beats, request.duration_seconds, cfg)
+    if text is not None:
+        _check_token_counts(texts, text, cfg)
+    return CheckedRequest(prompt, seed, steps, shift, guidance_text, guidance_cameo, strength)
+
+
+def _check_duration_and_aspect(request: GenerationRequest, cfg: EngineConfig) -> None:
+    """Refuses a duration the config does not make or an unknown aspect ratio."""
     if request.duration_seconds not in cfg.durations:
         raise InvalidRequest(
             f"duration_seconds must be one of {', '.join(map(str, cfg.durations))}, "
@@ -88,12 +107,21 @@ def validate_request(
             f"aspect_ratio must be one of {', '.join(ASPECT_RATIOS)}, not {request.aspect_ratio!r}",
             field="aspect_ratio",
         )
+
+
+def _seed_and_steps(request: GenerationRequest, cfg: EngineConfig) -> tuple[int, int]:
+    """The request's seed (a random one when it names none) and steps (the config's by default), checked."""
     seed = secrets.randbelow(MAX_SEED) if request.seed is None else request.seed
     if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InvalidRequest(f"seed must be an integer from 0 to {MAX_SEED}", field="seed")
     steps = cfg.steps if request.steps is None else request.steps
     if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
         raise InvalidRequest(f"steps must be an integer from 1 to {MAX_STEPS}", field="steps")
+    return seed, steps
+
+
+def _guidance(request: GenerationRequest, cfg: EngineConfig) -> tuple[float, float, float]:
+    """The request's (shift, guidance_text, guidance_cameo), the config's where it names none, checked."""
     shift = cfg.shift if request.shift is None else float(request.shift)
     guidance_text = cfg.guidance_text if request.guidance_text is None else float(request.guidance_text)
     guidance_cameo = cfg.guidance_cameo if request.guidance_cameo is None else float(request.guidance_cameo)
@@ -104,24 +132,24 @@ def validate_request(
     ):
         if not math.isfinite(value) or not low <= value <= 50:
             raise InvalidRequest(f"{name} must be between {low} and 50", field=name)
+    return shift, guidance_text, guidance_cameo
+
+
+def _remix_strength(request: GenerationRequest) -> float:
+    """The request's remix strength (``DEFAULT_REMIX_STRENGTH`` when it names none), checked."""
     strength = DEFAULT_REMIX_STRENGTH if request.remix_strength is None else request.remix_strength
     low, high = REMIX_STRENGTH_RANGE
     if not isinstance(strength, int | float) or not low <= float(strength) <= high:
         raise InvalidRequest(f"remix_strength must be between {low:g} and {high:g}", field="remix_strength")
-    beats = _check_storyboard(request.storyboard, request.duration_seconds, cfg)
-    texts = [(prompt, "prompt")]
-    for index, beat in enumerate(beats):
-        texts.append(
-            (check_text(beat.prompt, f"storyboard[{index}].prompt", cfg), f"storyboard[{index}].prompt")
-        )
-    if beats:
-        beat_segments(beats, request.duration_seconds, cfg)
-    if text is not None:
-        for words, field in texts:
-            length = text.count_tokens(words)
-            if length > cfg.max_prompt_tokens:
-                raise too_long(field, length, cfg.max_prompt_tokens)
-    return CheckedRequest(prompt, seed, steps, shift, guidance_text, guidance_cameo, float(strength))
+    return float(strength)
+
+
+def _check_token_counts(texts: Sequence[tuple[str, str]], text: TokenCounter, cfg: EngineConfig) -> None:
+    """Refuses a text (with its field) longer in word pieces than the config allows."""
+    for words, field in texts:
+        length = text.count_tokens(words)
+        if length > cfg.max_prompt_tokens:
+            raise too_long(field, length, cfg.max_prompt_tokens)
 
 
 def beat_segments(beats: Sequence[Beat], duration: int, cfg: EngineConfig) -> tuple[list[int], int]:

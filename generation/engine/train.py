@@ -313,14 +313,8 @@ def load_codec(model: VideoDiT, path: str, *, same_latents: bool = False) -> Non
     model.codec.load_state_dict(new)
 
 
-def train(args: argparse.Namespace) -> Path:
-    from tqdm import tqdm
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    config = args.engine_config if getattr(args, "engine_config", None) else get_config(args.config)
-    torch.manual_seed(args.seed)
+def _initial_model(args: argparse.Namespace, config: EngineConfig, device: torch.device) -> VideoDiT:
+    """The model a run starts from (new or an engine checkpoint's, with its autoencoder), on ``device``."""
     model = load_checkpoint(args.init, config=config) if args.init else VideoDiT(config)
     if args.codec:
         load_codec(model, args.codec, same_latents=bool(args.init))
@@ -329,11 +323,13 @@ def train(args: argparse.Namespace) -> Path:
     model = model.to(device).train()
     model.codec.requires_grad_(False)
     model.codec.eval()
-    ema = {name: tensor.detach().clone().float() for name, tensor in model.state_dict().items()}
-    trainable = [p for name, p in model.named_parameters() if not name.startswith("codec.")]
-    optimiser = torch.optim.AdamW(trainable, lr=args.lr, betas=(0.9, 0.99), weight_decay=0.0)
-    out = Path(args.out)
-    state_path = out.with_name(out.stem + ".train.safetensors")
+    return model
+
+
+def _starting_point(
+    args: argparse.Namespace, model: VideoDiT, ema: dict[str, torch.Tensor], optimiser: torch.optim.Optimizer
+) -> tuple[int, float]:
+    """(step, CPU seconds) a run starts from: 0, a warm start's, or a resumed state's (loaded here)."""
     step, cpu_before = 0, 0.0
     if args.init and not args.resume:
         # A warm start from shipped weights continues their step count (and so draws new data) and their
@@ -346,6 +342,67 @@ def train(args: argparse.Namespace) -> Path:
             load_codec(model, args.codec, same_latents=True)
             for name, tensor in model.codec.state_dict().items():
                 ema[f"codec.{name}"].copy_(tensor)
+    return step, cpu_before
+
+
+def _optimise(
+    args: argparse.Namespace,
+    config: EngineConfig,
+    device: torch.device,
+    model: VideoDiT,
+    optimiser: torch.optim.Optimizer,
+    trainable: list[torch.nn.Parameter],
+    batch: Batch,
+    step: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimiser step on ``batch`` (the learning rate warmed up for ``step``): (loss, gradient norm)."""
+    warm = min(1.0, (step + 1) / max(1, args.warmup))
+    for group in optimiser.param_groups:
+        group["lr"] = args.lr * warm
+    # Times and noise from a generator seeded by the step: a resumed run repeats them exactly.
+    generator = torch.Generator().manual_seed(args.seed * 1_000_003 + step)
+    with torch.no_grad():
+        clean = model.encode(batch.clean.to(device))
+    weights = loss_weights(model, batch.foreground.to(device), args.foreground_weight)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        loss = rectified_flow_loss(
+            model,
+            clean,
+            batch.cond.to(device),
+            generator=generator,
+            shift=config.shift,
+            weight_min_t=args.weight_min_t if config.prediction == "data" else 0.0,
+            weights=weights,
+        )
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+    optimiser.step()
+    return loss, norm
+
+
+@torch.no_grad()
+def _update_ema(model: VideoDiT, ema: dict[str, torch.Tensor], decay: float) -> None:
+    """Moves the EMA weights towards the model's: ``ema = decay * ema + (1 - decay) * weights``."""
+    for name, tensor in model.state_dict().items():
+        ema[name].lerp_(tensor.float(), 1 - decay)
+
+
+def train(args: argparse.Namespace) -> Path:
+    from tqdm import tqdm
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    config = args.engine_config if getattr(args, "engine_config", None) else get_config(args.config)
+    torch.manual_seed(args.seed)
+    model = _initial_model(args, config, device)
+    ema = {name: tensor.detach().clone().float() for name, tensor in model.state_dict().items()}
+    trainable = [p for name, p in model.named_parameters() if not name.startswith("codec.")]
+    optimiser = torch.optim.AdamW(trainable, lr=args.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    out = Path(args.out)
+    state_path = out.with_name(out.stem + ".train.safetensors")
+    step, cpu_before = _starting_point(args, model, ema, optimiser)
     for group in optimiser.param_groups:
         group["lr"] = args.lr
     encoder = shared_encoder()
@@ -394,34 +451,9 @@ def train(args: argparse.Namespace) -> Path:
             )
 
         while step < args.steps and time.perf_counter() < deadline and training_cpu() < cpu_deadline:
-            batch = next(stream)
-            warm = min(1.0, (step + 1) / max(1, args.warmup))
-            for group in optimiser.param_groups:
-                group["lr"] = args.lr * warm
-            # Times and noise from a generator seeded by the step: a resumed run repeats them exactly.
-            generator = torch.Generator().manual_seed(args.seed * 1_000_003 + step)
-            with torch.no_grad():
-                clean = model.encode(batch.clean.to(device))
-            weights = loss_weights(model, batch.foreground.to(device), args.foreground_weight)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                loss = rectified_flow_loss(
-                    model,
-                    clean,
-                    batch.cond.to(device),
-                    generator=generator,
-                    shift=config.shift,
-                    weight_min_t=args.weight_min_t if config.prediction == "data" else 0.0,
-                    weights=weights,
-                )
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            norm = torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimiser.step()
+            loss, norm = _optimise(args, config, device, model, optimiser, trainable, next(stream), step)
             step += 1
-            decay = min(args.ema, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for name, tensor in model.state_dict().items():
-                    ema[name].lerp_(tensor.float(), 1 - decay)
+            _update_ema(model, ema, min(args.ema, (1 + step) / (10 + step)))
             value = loss.item()
             smoothed = value if smoothed is None else 0.98 * smoothed + 0.02 * value
             bar.update(1)

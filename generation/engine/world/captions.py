@@ -244,16 +244,25 @@ class _Captioner:
         return f"{clause}, {hidden}" if hidden else clause
 
     def caption(self) -> str:
-        rng = self.rng
+        """The clip's caption: every entity's clause, joined, with the camera's pan and the cast's count."""
         chars = [i for i, b in enumerate(self.bodies) if b.shape == "character"]
         objects = [i for i, b in enumerate(self.bodies) if b.shape != "character"]
         counts: dict[str, int] = {}
         for i in objects:
             counts[self.bodies[i].shape] = counts.get(self.bodies[i].shape, 0) + 1
+        body = self.joined(self.clauses(chars, objects))
+        if self.scene.camera_speed:
+            body = self.with_camera(body, chars)
+        if counts and (any(c > 1 for c in counts.values()) or self.rng.random() < 0.25):
+            body = self.with_cast(body, counts)
+        return body
+
+    def clauses(self, chars: list[int], objects: list[int]) -> list[str]:
+        """The characters' clauses, the moving objects' (shuffled), then the still ones' not yet named."""
         clauses = [self.character_clause(i) for i in chars]
         moving = [i for i in objects if self.moved(i)]
         still = [i for i in objects if i not in moving]
-        rng.shuffle(moving)
+        self.rng.shuffle(moving)
         for i in moving + still:
             pushed_only = self.trace.pushes.get(i) in chars and abs(self.bodies[i].vx) < 0.02
             if i in self.introduced and (i in still or pushed_only) and not self.occluded[:, i].any():
@@ -261,38 +270,45 @@ class _Captioner:
             clauses.append(self.object_clause(i))
         if not clauses:
             clauses.append(self.pick(["an empty grey room", "nothing moves in an empty room"]))
+        return clauses
+
+    def joined(self, clauses: list[str]) -> str:
+        """The clauses in one sentence, linked by a random cycle of links."""
         links = [", while ", " as ", ", and ", "; ", ". "]
-        rng.shuffle(links)
+        self.rng.shuffle(links)
         body = clauses[0]
         for k, clause in enumerate(clauses[1:]):
             body += links[k % len(links)] + clause
-        if self.scene.camera_speed:
-            way = self.direction(self.scene.camera_speed)
-            if self.scene.follow and chars:
-                camera = f"the camera follows {self.bodies[chars[0]].handle} to the {way}"
-            else:
-                camera = self.pick(
-                    [f"the camera pans {way}", f"the view pans to the {way}", f"the camera slowly pans {way}"]
-                )
-            if rng.random() < 0.5:
-                body = camera + self.pick([" as ", "; ", ", while "]) + body
-            else:
-                body = body + self.pick([", while ", " as ", "; "]) + camera
-        if counts and (any(c > 1 for c in counts.values()) or rng.random() < 0.25):
-            items = []
-            for shape in SHAPES:
-                c = counts.get(shape, 0)
-                word = self.shape_word[shape]
-                if c == 1:
-                    items.append(f"{'an' if word[0] in 'aeiou' else 'a'} {word}")
-                elif c > 1:
-                    items.append(f"{_NUMBER_WORDS[c]} {_PLURAL[word]}")
-            rng.shuffle(items)
-            intro = _join(items)
-            there = "there are" if items[0].split()[0] in _NUMBER_WORDS.values() else "there is"
-            templates = ["{}: ", "{}. ", there + " {}: ", "a scene with {}: ", "in a grey room, {}: "]
-            body = self.pick(templates).format(intro) + body
         return body
+
+    def with_camera(self, body: str, chars: list[int]) -> str:
+        """``body`` with what the camera does (pans, or follows the character) before or after it."""
+        way = self.direction(self.scene.camera_speed)
+        if self.scene.follow and chars:
+            camera = f"the camera follows {self.bodies[chars[0]].handle} to the {way}"
+        else:
+            camera = self.pick(
+                [f"the camera pans {way}", f"the view pans to the {way}", f"the camera slowly pans {way}"]
+            )
+        if self.rng.random() < 0.5:
+            return camera + self.pick([" as ", "; ", ", while "]) + body
+        return body + self.pick([", while ", " as ", "; "]) + camera
+
+    def with_cast(self, body: str, counts: dict[str, int]) -> str:
+        """``body`` after an introduction that counts the objects by shape ("two balls and a box: ...")."""
+        items = []
+        for shape in SHAPES:
+            c = counts.get(shape, 0)
+            word = self.shape_word[shape]
+            if c == 1:
+                items.append(f"{'an' if word[0] in 'aeiou' else 'a'} {word}")
+            elif c > 1:
+                items.append(f"{_NUMBER_WORDS[c]} {_PLURAL[word]}")
+        self.rng.shuffle(items)
+        intro = _join(items)
+        there = "there are" if items[0].split()[0] in _NUMBER_WORDS.values() else "there is"
+        templates = ["{}: ", "{}. ", there + " {}: ", "a scene with {}: ", "in a grey room, {}: "]
+        return self.pick(templates).format(intro) + body
 
     def moved(self, i: int) -> bool:
         body = self.bodies[i]

@@ -41,7 +41,72 @@ class Identity:
         return self.poses.shape[2] / SPRITE
 
 
+def _draw_head(grid: np.ndarray, rng: np.random.Generator) -> None:
+    """Paints a random head (6 or 8 cells wide, maybe with rounded corners), its hat or hair and its eyes."""
+    head = int(rng.choice([6, 8]))
+    h0, h1 = (SPRITE - head) // 2, (SPRITE + head) // 2
+    grid[0:5, h0:h1] = 1
+    if rng.random() < 0.6:
+        grid[0, h0] = grid[0, h1 - 1] = 0
+    hat = int(rng.integers(3))
+    if hat == 0:
+        grid[0:2, h0:h1][grid[0:2, h0:h1] > 0] = 2
+    elif hat == 1:
+        grid[0, h0:h1][grid[0, h0:h1] > 0] = 2
+        grid[1:3, h0] = grid[1:3, h1 - 1] = 2
+    else:
+        grid[3, h0] = grid[3, h1 - 1] = 2
+        grid[0, h0 + 1 : h1 - 1] = 2
+    eye = 2 if hat != 0 else 3
+    grid[eye, h0 + 1 + (head == 8)] = grid[eye, h1 - 2 - (head == 8)] = 3
+
+
+def _draw_torso(grid: np.ndarray, rng: np.random.Generator) -> None:
+    """Paints a random torso (8 or 10 cells wide) with its trim and a mirrored glyph of 2 to 6 cells."""
+    torso = int(rng.choice([8, 10]))
+    b0, b1 = (SPRITE - torso) // 2, (SPRITE + torso) // 2
+    grid[5:10, b0:b1] = 1
+    style = int(rng.integers(3))
+    if style == 0:
+        grid[9, b0:b1] = 2
+    elif style == 1:
+        grid[5:9, b0] = grid[5:9, b1 - 1] = 2
+    else:
+        grid[5, 4:8] = 2
+    while True:
+        bits = rng.random((3, 3)) < 0.5
+        if 2 <= bits.sum() <= 6:
+            break
+    for r in range(3):
+        for c in range(3):
+            if bits[r, c]:
+                grid[6 + r, 3 + c] = grid[6 + r, 8 - c] = 3
+
+
+def _pose_legs(grid: np.ndarray, shoe: int) -> np.ndarray:
+    """A ``grid``'s three poses (standing, mid-step, airborne) with legs and shoes, cropped to their width."""
+    poses = np.repeat(grid[None], 3, axis=0)
+    for pose, legs in ((0, (3, 4, 7, 8)), (1, (2, 3, 8, 9)), (2, (3, 4, 7, 8))):
+        for c in legs:
+            poses[pose, 10, c] = 1
+            poses[pose, 11, c] = shoe
+    poses[2, 11, :] = 0
+    poses[2, 10, [3, 4, 7, 8]] = shoe
+    used = np.nonzero((poses > 0).any(axis=(0, 1)))[0]
+    return poses[:, :, used[0] : used[-1] + 1]
+
+
+def _pose_centroids(poses: np.ndarray) -> np.ndarray:
+    """(col, row) centroid of each pose's body and trim cells, in continuous cell coordinates."""
+    centroids = np.zeros((3, 2))
+    for pose in range(3):
+        rows, cols = np.nonzero((poses[pose] == 1) | (poses[pose] == 2))
+        centroids[pose] = cols.mean() + 0.5, rows.mean() + 0.5
+    return centroids
+
+
 def _make_identities() -> dict[str, Identity]:
+    """Every identity's sprite, poses and colours, by handle."""
     names = list(CHARACTER_COLOURS)
     combos = [(b, t) for b in names for t in names if t != b]
     order = np.random.default_rng(0x1DE).permutation(len(combos))
@@ -51,61 +116,16 @@ def _make_identities() -> dict[str, Identity]:
         body, trim = combos[int(order[index % len(combos)])]
         accent = ACCENT_LIGHT if body in ("navy", "olive", "rose") else ACCENT_DARK
         grid = np.zeros((SPRITE, SPRITE), dtype=np.int8)
-        head = int(rng.choice([6, 8]))
-        h0, h1 = (SPRITE - head) // 2, (SPRITE + head) // 2
-        grid[0:5, h0:h1] = 1
-        if rng.random() < 0.6:
-            grid[0, h0] = grid[0, h1 - 1] = 0
-        hat = int(rng.integers(3))
-        if hat == 0:
-            grid[0:2, h0:h1][grid[0:2, h0:h1] > 0] = 2
-        elif hat == 1:
-            grid[0, h0:h1][grid[0, h0:h1] > 0] = 2
-            grid[1:3, h0] = grid[1:3, h1 - 1] = 2
-        else:
-            grid[3, h0] = grid[3, h1 - 1] = 2
-            grid[0, h0 + 1 : h1 - 1] = 2
-        eye = 2 if hat != 0 else 3
-        grid[eye, h0 + 1 + (head == 8)] = grid[eye, h1 - 2 - (head == 8)] = 3
-        torso = int(rng.choice([8, 10]))
-        b0, b1 = (SPRITE - torso) // 2, (SPRITE + torso) // 2
-        grid[5:10, b0:b1] = 1
-        style = int(rng.integers(3))
-        if style == 0:
-            grid[9, b0:b1] = 2
-        elif style == 1:
-            grid[5:9, b0] = grid[5:9, b1 - 1] = 2
-        else:
-            grid[5, 4:8] = 2
-        while True:
-            bits = rng.random((3, 3)) < 0.5
-            if 2 <= bits.sum() <= 6:
-                break
-        for r in range(3):
-            for c in range(3):
-                if bits[r, c]:
-                    grid[6 + r, 3 + c] = grid[6 + r, 8 - c] = 3
-        shoe = 3 if accent == ACCENT_DARK else 2
-        poses = np.repeat(grid[None], 3, axis=0)
-        for pose, legs in ((0, (3, 4, 7, 8)), (1, (2, 3, 8, 9)), (2, (3, 4, 7, 8))):
-            for c in legs:
-                poses[pose, 10, c] = 1
-                poses[pose, 11, c] = shoe
-        poses[2, 11, :] = 0
-        poses[2, 10, [3, 4, 7, 8]] = shoe
-        used = np.nonzero((poses > 0).any(axis=(0, 1)))[0]
-        poses = poses[:, :, used[0] : used[-1] + 1]
-        centroids = np.zeros((3, 2))
-        for pose in range(3):
-            rows, cols = np.nonzero((poses[pose] == 1) | (poses[pose] == 2))
-            centroids[pose] = cols.mean() + 0.5, rows.mean() + 0.5
+        _draw_head(grid, rng)
+        _draw_torso(grid, rng)
+        poses = _pose_legs(grid, 3 if accent == ACCENT_DARK else 2)
         identities[handle] = Identity(
             handle=handle,
             body=body,
             trim=trim,
             accent=accent,
             poses=np.ascontiguousarray(poses),
-            centroids=centroids,
+            centroids=_pose_centroids(poses),
         )
     return identities
 
