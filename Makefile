@@ -18,8 +18,11 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m sora_social.stack
 
+# One pytest-xdist worker per core (tests/services.py gives each its own database, media and Redis database);
+# TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Ruff, formatting, the import contracts of pyproject.toml (the layers and the engine without the web stack),
 # mypy, and no model change left without its migration.

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,6 +17,26 @@ pytest_plugins = ["tests.s3"]
 
 PASSWORD = "correct-horse-battery-staple"
 _names = itertools.count(1)
+
+
+def chromium_path() -> str | None:
+    """The Chromium the browser tests drive: ``CHROMIUM_PATH``, else Debian's ``chromium`` on the PATH."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skips, with the reason, what this machine cannot run: ``postgres`` tests on SQLite, ``browser`` tests
+    without Chromium. ``make test`` runs everything else; CI points it at PostgreSQL and installs Chromium."""
+    from django.db import connection
+
+    missing = {
+        "postgres": None if connection.vendor == "postgresql" else "needs PostgreSQL: set DATABASE_URL",
+        "browser": None if chromium_path() else "needs Chromium (apt-get install chromium) or CHROMIUM_PATH",
+    }
+    for item in items:
+        for marker, reason in missing.items():
+            if reason and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

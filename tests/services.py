@@ -1,7 +1,7 @@
 """A pytest plugin (loaded with ``-p tests.services``, before Django's settings are read) that points the
 suite at its services: the Redis in ``REDIS_URL`` when set (CI sets it), else an embedded Redis server
 started here; SQLite (a test database file) unless ``DATABASE_URL`` is set. It also gives the suite its own
-media folder."""
+media folder, and each pytest-xdist worker its own Redis database."""
 
 from __future__ import annotations
 
@@ -34,5 +34,16 @@ if not os.environ.get("REDIS_URL"):
         _redis_process.wait(timeout=10)
 
     atexit.register(_stop_redis)
+
+# Under pytest-xdist each worker (gw0, gw1, ...) is its own process with its own media folder and SQLite file
+# (or PostgreSQL test database, which pytest-django names per worker); Redis is shared, so each worker takes
+# its own logical database above the suite's 9 (the keys, the Celery broker, the channel layer and, through
+# its channel's name, the event hints).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw"):
+    _db = 10 + int(_worker[2:])
+    if _db > 15:
+        raise RuntimeError(f"Six xdist workers at most share one Redis (databases 10-15), not {_worker}.")
+    os.environ["REDIS_URL"] = os.environ["REDIS_URL"].rsplit("/", 1)[0] + f"/{_db}"
 
 atexit.register(shutil.rmtree, _workdir, True)

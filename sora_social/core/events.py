@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import redis.connection
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -32,7 +33,9 @@ from sora_social.core.redis import get_redis
 logger = logging.getLogger(__name__)
 
 MAX_STREAM_PART = (1 << 64) - 1
-HINT_CHANNEL = "events:hint"
+# Redis delivers a publish to subscribers on every logical database, so the channel carries the database's
+# number: two deployments (or test workers) sharing one server on different databases never hear each other.
+HINT_CHANNEL = f"events:hint:{redis.connection.parse_url(settings.REDIS_URL).get('db', 0)}"
 REVOKE_MESSAGE = {"type": "auth.revoked"}
 
 

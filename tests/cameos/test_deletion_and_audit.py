@@ -100,7 +100,7 @@ def test_records_refuse_changes_and_deletion_in_the_model_layer(record):
     assert ConsentRecord.objects.get(pk=record.pk).details == {}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+@pytest.mark.postgres  # the trigger exists on PostgreSQL
 def test_the_database_refuses_changes_and_deletion(record):
     for sql in (
         "UPDATE cameos_consentrecord SET details = '[1]' WHERE id = %s",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from cameos.services import cameo_approval_grant, cameo_approval_revoke
 from feed.models import FeaturedCameo, Video
@@ -43,7 +43,7 @@ def race(*jobs: Callable[[], Any]) -> list[Any]:
     return results
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
+@pytest.mark.postgres  # concurrent transactions: SQLite serialises writers
 def test_revoking_while_the_draft_is_published_never_leaves_it_visible(
     alice, bob, carol, make_cameo, make_draft
 ):

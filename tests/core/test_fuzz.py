@@ -60,6 +60,9 @@ from tests.generation.conftest import generation_env, provenance_dir  # noqa: F4
 from tests.openapi import CHECKS, generated_schema
 
 # A browser's CSRF cookie and the header it sends back, so that session sign-in is fuzzed past the check.
+# About a minute on two cores in all.
+pytestmark = pytest.mark.slow
+
 CSRF_TOKEN = "fuzz" * 8
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "5"))
 

@@ -187,6 +187,7 @@ def test_crops_cut_frame_groups_on_the_codec_grid():
         assert len(found) == 1
 
 
+@pytest.mark.slow
 def test_training_the_autoencoder_writes_a_calibrated_codec_that_reconstructs(tmp_path, monkeypatch):
     from generation.engine import config as config_module
 

@@ -280,6 +280,7 @@ def test_bad_requests_get_a_clear_error(tiny_engine, fields, field, message):
     [TINY, dataclasses.replace(TINY, name="tiny-velocity", patch=(1, 4, 4), prediction="velocity")],
     ids=["data-prediction", "velocity-prediction"],
 )
+@pytest.mark.slow
 def test_one_batch_overfits(config):
     """The rectified-flow objective can be driven down on one fixed batch by an order of magnitude, with
     either output parameterisation."""

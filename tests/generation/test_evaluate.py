@@ -177,6 +177,7 @@ def ceiling() -> tuple[list[WorldClip], ev.Run]:
     return scenes, ev.evaluate(None, scenes, progress=False)
 
 
+@pytest.mark.slow
 def test_the_simulator_scores_at_the_ceiling(ceiling: tuple[list[WorldClip], ev.Run]) -> None:
     scenes, run = ceiling
     summary = ev.report_summaries([run])[0]

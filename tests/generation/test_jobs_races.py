@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from generation import services
 from generation.models import GenerationJob
@@ -13,7 +12,8 @@ from tests.cameos.test_races import race
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("generation_env"),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
+    # Concurrent transactions: SQLite serialises writers.
+    pytest.mark.postgres,
 ]
 
 

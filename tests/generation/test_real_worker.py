@@ -30,7 +30,7 @@ from sora_social.celery import app as celery_app
 from tests.cameos.conftest import media_files
 from tests.generation.workers import Worker, Workers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 URL = "/api/v1/generations/"
 SHORT = {

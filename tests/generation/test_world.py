@@ -329,6 +329,7 @@ def _isolated(clip: WorldClip, t: int, n: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_detect_finds_visible_objects_where_the_ground_truth_says(sample_clips: list[WorldClip]) -> None:
     tiny = [make_clip(seed, height=32, width=32, frames=16, fps=4) for seed in range(12)]
     checked = characters = 0

@@ -572,9 +572,8 @@ def test_audit_entries_refuse_change_in_the_model_layer(bob, as_carol, as_mod, m
     assert AuditEntry.objects.get(pk=entry.pk).note == ""
 
 
+@pytest.mark.postgres  # the trigger exists on PostgreSQL
 def test_the_database_refuses_changes_to_audit_entries(bob, carol, as_carol, as_mod, make_video):
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger exists on PostgreSQL")
     reported_item(as_carol, as_mod, "video", make_video(bob).pk)
     entry = AuditEntry.objects.get(action="report")
     for sql in (

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from moderation.models import AuditEntry, Enforcement, Report, ReviewItem
@@ -16,7 +15,8 @@ from tests.cameos.test_races import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
+    # Concurrent transactions: SQLite serialises writers.
+    pytest.mark.postgres,
 ]
 
 REPORTERS = 12

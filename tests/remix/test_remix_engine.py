@@ -17,6 +17,7 @@ def demo_engine() -> Engine:
     return engine
 
 
+@pytest.mark.slow
 def test_a_low_strength_remix_stays_closer_to_its_parent(demo_engine):
     height, width = demo_engine.config.frame_size("landscape")
     fps = demo_engine.config.fps

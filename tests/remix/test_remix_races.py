@@ -4,7 +4,6 @@ PostgreSQL. The parent's ``remix_count`` is an atomic increment, so none is lost
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from feed.models import Video
 from generation import services
@@ -15,7 +14,8 @@ from tests.feed.conftest import tiny_media
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("generation_env"),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions"),
+    # Concurrent transactions: SQLite serialises writers.
+    pytest.mark.postgres,
 ]
 
 REMIXES = 20
