@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.views import accounts, feeds, reports, videos
+from web.views import accounts, drafts, feeds, reports, videos
 
 app_name = "web"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", feeds.following, name="following"),
     path("for-you/", feeds.for_you, name="for-you"),
     path("create/", videos.create, name="create"),
+    path("drafts/", drafts.drafts, name="drafts"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-up/", accounts.sign_up, name="sign-up"),
     path("sign-out/", accounts.sign_out, name="sign-out"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("v/<str:video_id>/like/", videos.like, name="like"),
     path("v/<str:video_id>/unlike/", videos.unlike, name="unlike"),
     path("v/<str:video_id>/comments/", videos.comment_add, name="comment-add"),
+    path("v/<str:video_id>/publish/", drafts.publish, name="publish"),
+    path("v/<str:video_id>/delete/", drafts.delete, name="delete"),
     path("comments/<str:comment_id>/delete/", videos.comment_delete, name="comment-delete"),
     path("report/<str:target_type>/<str:target_id>/", reports.report, name="report"),
 ]

@@ -76,7 +76,7 @@ def test_for_you_shows_what_one_may_see_and_never_a_blocked_authors_video(
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
-    for path in ("/", "/for-you/", "/notifications/", "/create/", "/v/1/", "/u/alice/"):
+    for path in ("/", "/for-you/", "/notifications/", "/create/", "/drafts/", "/v/1/", "/u/alice/"):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith("/sign-in/?next="), path
 

@@ -15,7 +15,9 @@ from tests.web.pages import html, text_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/", "/for-you/", "/notifications/", "/create/", "/u/bob/", "/u/alice/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/for-you/", "/notifications/", "/create/", "/drafts/", "/u/bob/", "/u/alice/"]
+)
 def test_every_page_has_the_layout(path, alice, bob, alice_browser):
     response = alice_browser.get(path)
     assert response.status_code == 200
