@@ -339,6 +339,7 @@ REQUEST_BODY_MAX_BYTES = _body_limits(
     {
         "default": 1 * _MIB,  # JSON and small forms
         "me": 9 * _MIB,  # PATCH /me/ with an avatar of at most 8 MiB
+        "web:profile-edit": 9 * _MIB,  # the web client's profile form, with the same avatar
         "admin:accounts_user_change": 9 * _MIB,  # the admin's user form, with the same avatar
         "cameos": 51 * _MIB,  # POST /cameos/: up to 5 reference images of at most 10 MiB each
         "cameo-verification": 51 * _MIB,  # a verification recording of at most 50 MiB

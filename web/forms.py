@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.http import HttpRequest, QueryDict
+from django.utils.datastructures import MultiValueDict
 from rest_framework import serializers
 
 from sora_social.core.api import ScopedRateThrottle
@@ -44,14 +45,18 @@ class FormState:
         return self.errors.get(WHOLE_FORM, [])
 
 
-def checked(input_class: type[serializers.Serializer], post: QueryDict) -> dict[str, Any]:
-    """The fields of the API's input serializer ``input_class`` that ``post`` holds, validated by it (form
-    data, so an empty optional field reads as absent or null, as in the API's form parser); a refusal is
-    an ``InvalidInput`` naming the fields, like the API's 400."""
+def checked(
+    input_class: type[serializers.Serializer], post: QueryDict, files: MultiValueDict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The fields of the API's input serializer ``input_class`` that ``post`` (or, for uploads, ``files``)
+    holds, validated by it (form data, so an empty optional field reads as absent or null, as in the API's
+    form parser); a refusal is an ``InvalidInput`` naming the fields, like the API's 400."""
     data = QueryDict(mutable=True)
+    sent: list[MultiValueDict[str, Any]] = [post, files or MultiValueDict()]
     for name, input_field in input_class().fields.items():
-        if not input_field.read_only and name in post:
-            data.setlist(name, post.getlist(name))
+        for values in sent:
+            if not input_field.read_only and name in values:
+                data.setlist(name, values.getlist(name))
     form = input_class(data=data)
     if not form.is_valid():
         fields = {name: [str(m) for m in messages] for name, messages in form.errors.items()}

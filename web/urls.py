@@ -12,6 +12,7 @@ urlpatterns = [
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-up/", accounts.sign_up, name="sign-up"),
     path("sign-out/", accounts.sign_out, name="sign-out"),
+    path("profile/edit/", accounts.profile_edit, name="profile-edit"),
     path("u/<str:username>/", accounts.profile, name="profile"),
     path("notifications/", accounts.notifications, name="notifications"),
     path("notifications/badge/", accounts.unread_badge, name="notifications-badge"),

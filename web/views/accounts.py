@@ -3,19 +3,22 @@ by the API's own input serializers."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import login, logout
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.fields import CharField
 from rest_framework.request import Request
 
 from feed import selectors as feed_selectors
 from feed import services as feed_services
 from feed.api import videos_data
 from sora_social.accounts import selectors, services
-from sora_social.accounts.api import CredentialsInput, RegisterView, avatar_url
+from sora_social.accounts.api import CredentialsInput, MeView, RegisterView, avatar_url
 from sora_social.accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, User, username_validator
 from sora_social.core.errors import ApiError, InvalidInput, NotFound
 from sora_social.core.pagination import CursorPagination, encode_cursor
@@ -152,3 +155,36 @@ def notifications(request: HtmxRequest) -> HttpResponse:
 def unread_badge(request: HttpRequest) -> HttpResponse:
     """The navigation's unread count alone, which the event module swaps in when a notification arrives."""
     return render(request, "web/_unread_badge.html")
+
+
+PROFILE_FIELDS = ("display_name", "bio")
+
+
+@signed_in
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    """One's name, bio and avatar, as ``PATCH /me/``: the API's checks, then ``user_profile_update``."""
+    user = viewer(request)
+    form = FormState(values={"display_name": user.display_name, "bio": user.bio})
+    if request.method == "POST":
+        try:
+            values = checked(MeView.ProfileUpdateInput, request.POST, request.FILES)
+            services.user_profile_update(
+                user=user,
+                display_name=values.get("display_name"),
+                bio=values.get("bio"),
+                avatar=values.get("avatar"),
+                remove_avatar=request.POST.get("remove_avatar") == "on" and "avatar" not in values,
+            )
+        except ApiError as error:
+            form = FormState.refused(error, sent_values(request.POST, *PROFILE_FIELDS))
+        else:
+            return redirect("web:profile", user.username)
+    name_length = cast(CharField, MeView.ProfileUpdateInput().fields["display_name"]).max_length
+    context = {
+        "form": form,
+        "avatar_url": avatar_url(user, request),
+        "name_hint": f"Up to {name_length} characters; left empty, your username shows.",
+        "nav": "profile",
+    }
+    return render(request, "web/profile_edit.html", context, status=400 if form.errors else 200)
