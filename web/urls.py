@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", accounts.notifications, name="notifications"),
     path("notifications/badge/", accounts.unread_badge, name="notifications-badge"),
     path("v/<str:video_id>/", videos.video, name="video"),
+    path("v/<str:video_id>/provenance/", videos.provenance, name="provenance"),
     path("v/<str:video_id>/like/", videos.like, name="like"),
     path("v/<str:video_id>/unlike/", videos.unlike, name="unlike"),
     path("v/<str:video_id>/comments/", videos.comment_add, name="comment-add"),

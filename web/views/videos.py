@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from feed import selectors, services
 from feed.api import CommentsView, video_data
 from feed.models import Video
+from generation import selectors as generation_selectors
+from generation.provenance import NO_MANIFEST, ProvenanceSummary
 from remix.selectors import lineage_of
 from sora_social.core.errors import ApiError
 from sora_social.core.pagination import CursorPagination, encode_cursor
@@ -119,6 +121,25 @@ def comment_delete(request: HtmxRequest, comment_id: str) -> HttpResponse:
     comment = selectors.comment_get(viewer=user, comment_id=comment_id)
     services.comment_delete(comment=comment, actor=user)
     return _comments_answer(request, comment.video)
+
+
+def _provenance_state(summary: ProvenanceSummary) -> str:
+    """How a video's provenance reads on its page: signed by this deployment (``trusted``), signed by
+    someone this site does not trust (``untrusted``), no record at all (``none``), or a record the file no
+    longer matches (``altered``)."""
+    if summary.valid:
+        return "trusted" if summary.trusted else "untrusted"
+    return "none" if NO_MANIFEST in summary.problems else "altered"
+
+
+@signed_in
+@require_GET
+def provenance(request: HtmxRequest, video_id: str) -> HttpResponse:
+    """Where the video comes from (``GET /videos/{id}/provenance/``), read from its file's signed C2PA
+    manifest; the video's page loads it after the page itself, since it reads the whole file."""
+    summary = generation_selectors.video_provenance(viewer=viewer(request), video_id=video_id)
+    context = {"provenance": summary, "state": _provenance_state(summary), "video_id": video_id}
+    return render(request, "web/_provenance.html" if request.htmx else "web/provenance.html", context)
 
 
 @signed_in
