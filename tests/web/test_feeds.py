@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from feed.models import Video
 from feed.selectors import feed_preference_text
@@ -132,3 +134,25 @@ def test_the_for_you_box_steers_the_feed_in_plain_words(alice, alice_browser):
     assert too_long.status_code == 400
     assert "Ensure this field has no more than 500 characters." in text_of(html(too_long))
     assert feed_preference_text(user=alice) == "more animals, less sports"
+
+
+def test_a_feed_page_costs_the_same_queries_for_twenty_videos_as_for_three(
+    alice, bob, carol, make_video, alice_browser, django_capture_on_commit_callbacks
+):
+    follow_create(follower=alice, followee=bob)
+    follow_create(follower=alice, followee=carol)
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            page = html(alice_browser.get("/"))
+        return len(captured), len(card_ids(page))
+
+    for author in (bob, carol, bob):
+        make_video(author, cameo_owners=(carol,))
+    queries()  # the first read makes the feed live
+    few, shown = queries()
+    assert shown == 3
+    with django_capture_on_commit_callbacks(execute=True):  # the fan-out into alice's live feed
+        for i in range(17):
+            make_video((bob, carol)[i % 2], cameo_owners=(carol,))
+    assert queries() == (few, 20)
