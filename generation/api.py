@@ -13,8 +13,10 @@ from rest_framework.views import APIView
 from generation import selectors, services
 from generation.engine.config import ASPECT_RATIOS
 from generation.engine.requests import DEFAULT_REMIX_STRENGTH, MAX_SEED, REMIX_STRENGTH_RANGE, Beat
+from generation.models import GenerationJob
 from generation.serializers import GenerationJobSerializer, job_data
 from sora_social.accounts.authentication import request_user
+from sora_social.accounts.models import User
 from sora_social.core.api import (
     AUTH_ERRORS,
     LIST_ERRORS,
@@ -102,12 +104,17 @@ GENERATION_ERRORS = error_responses(
 )
 
 
-def _accept(request: Request, serializer: type[GenerationInput], remix_of: str | None = None) -> Response:
-    data = serializer(data=request.data)
-    data.is_valid(raise_exception=True)
-    values: dict[str, Any] = data.validated_data
-    job, created = services.generation_request(
-        user=request_user(request),
+def request_generation(
+    values: dict[str, Any],
+    *,
+    user: User,
+    remix_of: int | str | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[GenerationJob, bool]:
+    """``generation_request`` with what a ``GenerationInput`` (or ``RemixInput``) validated, for the API
+    and the web client's Create page alike: the job, and whether it is new."""
+    return services.generation_request(
+        user=user,
         prompt=values["prompt"],
         duration_seconds=values["duration_seconds"],
         aspect_ratio=values["aspect_ratio"],
@@ -116,6 +123,17 @@ def _accept(request: Request, serializer: type[GenerationInput], remix_of: str |
         remix_strength=values["remix_strength"],
         seed=values["seed"],
         storyboard=[Beat(beat["at_seconds"], beat["prompt"]) for beat in values["storyboard"]],
+        idempotency_key=idempotency_key,
+    )
+
+
+def _accept(request: Request, serializer: type[GenerationInput], remix_of: str | None = None) -> Response:
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    job, created = request_generation(
+        data.validated_data,
+        user=request_user(request),
+        remix_of=remix_of,
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
     headers = {} if created else {"Idempotent-Replayed": "true"}
