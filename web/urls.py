@@ -1,13 +1,15 @@
 from django.urls import path
 
-from web.views import accounts, drafts, feeds, reports, videos
+from web.views import accounts, create, drafts, feeds, reports, videos
 
 app_name = "web"
 
 urlpatterns = [
     path("", feeds.following, name="following"),
     path("for-you/", feeds.for_you, name="for-you"),
-    path("create/", videos.create, name="create"),
+    path("create/", create.create, name="create"),
+    path("jobs/<str:job_id>/", create.job, name="job"),
+    path("jobs/<str:job_id>/cancel/", create.job_cancel, name="job-cancel"),
     path("drafts/", drafts.drafts, name="drafts"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-up/", accounts.sign_up, name="sign-up"),

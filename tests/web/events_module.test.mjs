@@ -107,3 +107,17 @@ test("the page updates the badge, shows new videos it does not hold, and resyncs
   assert.equal(fetched.length, 2);
   assert.equal(pill.hidden, false);
 });
+
+test("a job's events fetch its card again, when the page shows it", () => {
+  const fetched = [];
+  const page = {
+    body: { dataset: {} },
+    getElementById: (id) => (id === "job-7" ? { dataset: { jobUrl: "/jobs/7/" } } : null),
+    querySelector: () => null,
+  };
+  const handlers = pageHandlers(page, (url, target) => fetched.push([url, target]));
+  handlers["generation.progress"]({ job: { id: "7", progress: 40 } });
+  handlers["generation.succeeded"]({ job: { id: "8" } });
+  handlers["generation.failed"]({});
+  assert.deepEqual(fetched, [["/jobs/7/", "#job-7"]]);
+});

@@ -140,10 +140,3 @@ def provenance(request: HtmxRequest, video_id: str) -> HttpResponse:
     summary = generation_selectors.video_provenance(viewer=viewer(request), video_id=video_id)
     context = {"provenance": summary, "state": _provenance_state(summary), "video_id": video_id}
     return render(request, "web/_provenance.html" if request.htmx else "web/provenance.html", context)
-
-
-@signed_in
-@require_GET
-def create(request: HttpRequest) -> HttpResponse:
-    """Where making a video in the browser will be; for now it says how to make one."""
-    return render(request, "web/create.html", {"nav": "create"})

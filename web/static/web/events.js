@@ -2,9 +2,9 @@
 //
 // It opens /ws/events/ with the session cookie, remembers the id of the last event it was sent (for the
 // whole tab, across pages), and after a dropped connection opens it again, with growing waits, asking for
-// every event after that id. Each event either changes the page in place or has htmx fetch the fragment
-// that replaces a part of it; `resync_required` (the server no longer holds all that was missed) fetches
-// the page's live parts again.
+// every event after that id. Each event has htmx fetch the fragment that replaces the part of the page it
+// changes (the unread badge, a job's card) or reveals what waits (the "new videos" pill); `resync_required`
+// (the server no longer holds all that was missed) fetches the page's live parts again.
 
 const LAST_EVENT = "sora_social.last_event";
 // Closed for good: not signed in, an origin not of this site, no such path. Waiting will not help.
@@ -106,8 +106,18 @@ export function pageHandlers(document, fetchFragment) {
       pill.hidden = false;
     }
   };
+  const refreshJob = (data) => {
+    const id = String((data.job && data.job.id) || "");
+    const card = /^[0-9]+$/.test(id) && document.getElementById(`job-${id}`);
+    if (card) {
+      fetchFragment(card.dataset.jobUrl, `#job-${id}`);
+    }
+  };
   return {
     notification: refreshBadge,
+    "generation.progress": refreshJob,
+    "generation.succeeded": refreshJob,
+    "generation.failed": refreshJob,
     "feed.video": (data) => showNewVideos(data.video && data.video.id),
     resync_required: () => {
       refreshBadge();
