@@ -201,3 +201,22 @@ def test_a_remixs_page_shows_its_chain_with_what_one_may_not_see_unavailable(
     assert chain == "Remix chain the original by @bob Unavailable This video"
     assert f'href="/v/{root.pk}/"' in page
     assert '<section class="chain"' not in html(alice_browser.get(f"/v/{root.pk}/")), "a root has no chain"
+
+
+def published_remix(make_video, parent, author, caption, visibility="public"):
+    remix = make_video(author, caption=caption, publish=False)
+    remix_record(video=remix, parent=parent)
+    return video_publish(video=remix, actor=author, caption=caption, visibility=visibility, allow_remix=True)
+
+
+def test_a_videos_page_shows_its_remixes_as_a_tree(alice, bob, carol, make_video, alice_browser):
+    root = make_video(bob, caption="the original")
+    first = published_remix(make_video, root, carol, "carol's take")
+    published_remix(make_video, first, bob, "bob again")
+    published_remix(make_video, root, carol, "followers only", visibility="followers")
+
+    page = html(alice_browser.get(f"/v/{root.pk}/"))
+    start = page.index('aria-labelledby="remixes-title"')
+    tree = text_of(page[start : page.index("</section>", start)])
+    assert tree.endswith("Remixes carol's take by @carol bob again by @bob")
+    assert "followers only" not in page

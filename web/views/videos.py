@@ -15,7 +15,7 @@ from feed.api import CommentsView, video_data
 from feed.models import Video
 from generation import selectors as generation_selectors
 from generation.provenance import NO_MANIFEST, ProvenanceSummary
-from remix.selectors import lineage_of
+from remix.selectors import TREE_BREADTH, TREE_DEPTH, lineage_of, remix_tree
 from sora_social.core.errors import ApiError
 from sora_social.core.pagination import CursorPagination, encode_cursor
 from web.forms import FormState, checked, sent_values
@@ -48,10 +48,16 @@ def video(request: HtmxRequest, video_id: str) -> HttpResponse:
     if request.htmx and request.GET.get("cursor"):
         return render(request, "web/_comment_page.html", _comments(request, found))
     chain = lineage_of(viewer=user, video_id=found.pk)[0] if found.remix_of_id else []
+    tree = (
+        remix_tree(viewer=user, video=found, depth=TREE_DEPTH[0], breadth=TREE_BREADTH[0])
+        if found.remix_count
+        else None
+    )
     context = {
         "video": video_data(found, request),
         "video_pk": found.pk,
         "chain": chain,
+        "remixes": tree.children if tree else [],
         **_comments(request, found),
     }
     return render(request, "web/video.html", context)
