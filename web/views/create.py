@@ -13,6 +13,7 @@ from rest_framework.fields import ChoiceField
 
 from cameos.selectors import usable_cameos
 from feed.api import video_data
+from feed.services import MAX_CAMEOS_PER_VIDEO
 from generation import selectors, services
 from generation.api import GenerationInput, RemixInput, request_generation
 from generation.engine.requests import DEFAULT_REMIX_STRENGTH
@@ -37,6 +38,7 @@ def _form_context(request: HtmxRequest, form: FormState, remix_of: str) -> dict[
         "aspect_ratios": list(cast(ChoiceField, GenerationInput().fields["aspect_ratio"]).choices),
         "cameos": usable_cameos(user=user).order_by("handle")[:50],
         "chosen_cameos": request.POST.getlist("cameo_ids"),
+        "max_cameos": MAX_CAMEOS_PER_VIDEO,
         "nav": "create",
     }
     if remix_of:
