@@ -337,7 +337,9 @@ class VerificationView(APIView):
 
     class VerificationInput(InputSerializer):
         challenge_id = serializers.CharField(max_length=40)
-        recording = serializers.FileField(help_text="A short video of you doing what the challenge asks.")
+        recording = serializers.FileField(
+            help_text="A short video (MP4, MOV, or WebM in VP8 or VP9) of you doing what the challenge asks."
+        )
 
     @extend_schema(
         operation_id="cameos_verify",

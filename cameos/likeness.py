@@ -26,8 +26,9 @@ That is why an uncertain result goes to a human moderator, why every result and 
 audit, and why the cameo's owner (or a moderator) can revoke the cameo and every use of it at any time.
 
 Hostile input: the file's size, container signature, resolution, duration and frame count are all bounded
-before or while decoding, only the MP4 demuxer ever touches the bytes, and at most ``MAX_SAMPLES`` small
-thumbnails are kept, so memory and work stay bounded whatever the header claims.
+before or while decoding, only the demuxer the file's signature names ever touches the bytes (MP4/MOV, or
+Matroska for the WebM a browser's MediaRecorder makes, whose video must then be VP8 or VP9), and at most
+``MAX_SAMPLES`` small thumbnails are kept, so memory and work stay bounded whatever the header claims.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ class _Sample:
 def check_recording(recording: bytes, references: Sequence[bytes]) -> LikenessCheck:
     """Decide whether ``recording`` is a usable take that resembles ``references`` (already-normalised
     JPEG/PNG images, at least one). Raises ``PayloadTooLarge``, ``UnsupportedMedia`` or ``InvalidInput``
-    (code ``invalid_video``) for files that are too big, not an MP4 video, or damaged."""
+    (code ``invalid_video``) for files that are too big, not an MP4, MOV or WebM video, or damaged."""
     if not references:
         raise ValueError("check_recording needs at least one reference image")
     if len(recording) > MAX_RECORDING_BYTES:
@@ -145,21 +146,12 @@ def check_recording(recording: bytes, references: Sequence[bytes]) -> LikenessCh
             code="file_too_large",
             fields={FIELD: [f"At most {MAX_RECORDING_BYTES} bytes."]},
         )
-    if not _looks_like_mp4(recording):
-        raise UnsupportedMedia(
-            "The recording must be an MP4 or MOV video.", fields={FIELD: ["Not an MP4 or MOV video."]}
-        )
+    demuxer = recording_format(recording)
+    if demuxer is None:
+        raise UnsupportedMedia(NOT_A_VIDEO, fields={FIELD: [NOT_A_VIDEO_FIELD]})
     try:
-        with av.open(io.BytesIO(recording), mode="r", format="mp4", metadata_errors="ignore") as container:
-            if not container.streams:
-                raise _damaged("it has no readable streams")
-            if not container.streams.video:
-                raise UnsupportedMedia(
-                    "The recording has no video track.", fields={FIELD: ["No video track."]}
-                )
-            stream = container.streams.video[0]
-            if stream.codec_context is None or stream.codec_context.width <= 0:
-                raise _damaged("its video track has no readable description")
+        with av.open(io.BytesIO(recording), mode="r", format=demuxer, metadata_errors="ignore") as container:
+            stream = _video_stream(container, demuxer)
             width, height = stream.codec_context.width, stream.codec_context.height
             metrics: dict[str, float] = {"width": float(width), "height": float(height)}
             if width * height > MAX_PIXELS:
@@ -292,12 +284,42 @@ def _damaged(why: str) -> InvalidInput:
 
 _MISSING_FRAMES_TOLERATED = 0.1
 _MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+MP4 = "mp4"
+MATROSKA = "matroska"
+# What a browser records (MediaRecorder's WebM); any other codec in a Matroska file is refused undecoded.
+MATROSKA_CODECS = frozenset({"vp8", "vp9"})
+NOT_A_VIDEO = "The recording must be an MP4, MOV or WebM video."
+NOT_A_VIDEO_FIELD = "Not an MP4, MOV or WebM video."
+# The file extension a recording kept for a moderator is stored under, by demuxer.
+EXTENSIONS = {MP4: "mp4", MATROSKA: "webm"}
 
 
-def _looks_like_mp4(data: bytes) -> bool:
-    """MP4 and QuickTime files open with a box (4-byte size, 4-byte type): sniffing it lets only the MP4
-    demuxer see the bytes, and tells a damaged video (400) from a file that is no video at all (415)."""
-    return len(data) >= 8 and data[4:8] in _MP4_FIRST_BOXES
+def recording_format(data: bytes) -> str | None:
+    """The demuxer for ``data`` by its signature, or None. MP4 and QuickTime files open with a box (4-byte
+    size, 4-byte type), Matroska and WebM with the EBML magic number: sniffing lets only that one demuxer
+    see the bytes, and tells a damaged video (400) from a file that is no video at all (415)."""
+    if len(data) >= 8 and data[4:8] in _MP4_FIRST_BOXES:
+        return MP4
+    if data.startswith(_EBML_MAGIC):
+        return MATROSKA
+    return None
+
+
+def _video_stream(container: av.container.InputContainer, demuxer: str) -> av.video.stream.VideoStream:
+    """The recording's first video track, once it is one we decode (a Matroska file's must be VP8 or VP9)."""
+    if not container.streams:
+        raise _damaged("it has no readable streams")
+    if not container.streams.video:
+        raise UnsupportedMedia("The recording has no video track.", fields={FIELD: ["No video track."]})
+    stream = container.streams.video[0]
+    if stream.codec_context is None or stream.codec_context.width <= 0:
+        raise _damaged("its video track has no readable description")
+    if demuxer == MATROSKA and stream.codec_context.name not in MATROSKA_CODECS:
+        raise UnsupportedMedia(
+            "A WebM recording must be VP8 or VP9 video.", fields={FIELD: ["Not VP8 or VP9 video."]}
+        )
+    return stream
 
 
 def _claimed_duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:

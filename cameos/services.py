@@ -590,8 +590,10 @@ def cameo_verify(*, cameo: Cameo, actor: User, challenge_id: int | str, recordin
 
     kept = ""
     if check.outcome == likeness.INCONCLUSIVE:
+        extension = likeness.EXTENSIONS[likeness.recording_format(data) or likeness.MP4]
         kept = default_storage.save(
-            f"cameo_recordings/{cameo.owner_id}/{cameo.pk}/{secrets.token_hex(12)}.mp4", ContentFile(data)
+            f"cameo_recordings/{cameo.owner_id}/{cameo.pk}/{secrets.token_hex(12)}.{extension}",
+            ContentFile(data),
         )
     try:
         with transaction.atomic():

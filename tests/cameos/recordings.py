@@ -397,3 +397,21 @@ def sideways_recording_of(seed: int, *, seconds: float = 3.0, fps: int = 12) -> 
     upright = recording_frames(seed, seconds=seconds, fps=fps, size=(120, 160))
     sideways = np.ascontiguousarray(np.rot90(upright, k=-1, axes=(1, 2)))  # turned a quarter clockwise
     return _mp4(sideways, frame_seconds=Fraction(1, fps), display_rotation=90)  # 90: counter-clockwise
+
+
+@functools.cache
+def webm_recording_of(seed: int, *, codec: str = "libvpx-vp9", seconds: float = 3.0, fps: int = 12) -> bytes:
+    """:func:`recording_frames` as a browser's MediaRecorder saves them: VP8 (``libvpx``) or VP9 in WebM.
+    ``codec="libx264"`` puts H.264 in the same Matroska container instead, which no browser records."""
+    frames = recording_frames(seed, seconds=seconds, fps=fps)
+    _, height, width, _ = frames.shape
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="webm" if codec.startswith("libvpx") else "matroska") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for pixels in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()

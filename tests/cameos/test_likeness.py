@@ -20,6 +20,7 @@ from tests.cameos.recordings import (
     reference_images,
     sideways_recording_of,
     sparse_recording,
+    webm_recording_of,
     with_claimed_duration,
 )
 
@@ -43,6 +44,36 @@ def test_a_recording_of_the_person_in_the_references_passes(seed: int) -> None:
     assert result.metrics["similarity"] >= likeness.PASS_THRESHOLD
     assert result.metrics["frames_decoded"] == 36
     assert result.metrics["duration_seconds"] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("codec", ["libvpx", "libvpx-vp9"])
+def test_a_browser_recording_in_webm_is_judged_like_an_mp4(codec: str) -> None:
+    """MediaRecorder in a browser saves VP8 or VP9 in WebM: the same take gives the same answer."""
+    data = webm_recording_of(0, codec=codec)
+    assert data[:4] == b"\x1a\x45\xdf\xa3"
+
+    result = check_recording(data, reference_images(0))
+
+    assert (result.outcome, result.reason) == (PASS, "ok")
+    assert result.metrics["frames_decoded"] == 36
+    assert result.metrics["duration_seconds"] == pytest.approx(3.0)
+    assert check_recording(webm_recording_of(1, codec=codec), reference_images(0)).outcome == FAIL
+
+
+def test_matroska_with_a_codec_no_browser_records_is_unsupported(no_decoding: None) -> None:
+    with pytest.raises(UnsupportedMedia) as caught:
+        check_recording(webm_recording_of(0, codec="libx264"), reference_images(0))
+
+    assert caught.value.status_code == 415
+    assert caught.value.fields == {"recording": ["Not VP8 or VP9 video."]}
+
+
+def test_a_truncated_webm_is_invalid() -> None:
+    data = webm_recording_of(0)
+    with pytest.raises(InvalidInput) as caught:
+        check_recording(data[:60], reference_images(0))
+
+    assert caught.value.code == "invalid_video"
 
 
 def test_the_metrics_are_plain_floats_for_the_audit_record() -> None:

@@ -13,7 +13,7 @@ from cameos.models import Cameo, ConsentRecord, VerificationChallenge
 from cameos.services import CHALLENGES_PER_DAY, cameo_review_decide
 from sora_social.core.errors import Conflict, Forbidden
 from tests.cameos.conftest import cameo_url, media_files, upload
-from tests.cameos.recordings import corrupt_recording, not_a_video, recording_of
+from tests.cameos.recordings import corrupt_recording, not_a_video, recording_of, webm_recording_of
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +33,10 @@ def challenge(client, cameo):
     return response.json()
 
 
-def verify(client, cameo, challenge_id, recording):
+def verify(client, cameo, challenge_id, recording, name="take.mp4", content_type="video/mp4"):
     return client.post(
         cameo_url(cameo, "verification"),
-        {"challenge_id": challenge_id, "recording": upload(recording, "take.mp4", "video/mp4")},
+        {"challenge_id": challenge_id, "recording": upload(recording, name, content_type)},
         format="multipart",
     )
 
@@ -76,6 +76,22 @@ def test_a_matching_recording_activates_the_cameo(as_alice, as_bob, selfie):
     assert record.details["outcome"] == "pass" and record.details["reason"]
     assert record.details["metrics"] and record.actor_username == "alice"
     assert_error(as_alice.post(cameo_url(selfie, "verification/challenge")), 409, "not_pending_verification")
+
+
+def test_a_recording_made_in_the_browser_as_webm_activates_the_cameo(as_alice, selfie):
+    issued = challenge(as_alice, selfie)["challenge_id"]
+    response = verify(as_alice, selfie, issued, webm_recording_of(SUBJECT), "take.webm", "video/webm")
+    assert response.status_code == 200, response.content[:500]
+    assert response.json()["status"] == "active"
+    assert verifications(selfie)[0].details["outcome"] == "pass"
+
+
+def test_an_inconclusive_webm_is_kept_as_webm(as_alice, selfie, inconclusive):
+    issued = challenge(as_alice, selfie)["challenge_id"]
+    response = verify(as_alice, selfie, issued, webm_recording_of(SUBJECT), "take.webm", "video/webm")
+    assert response.json()["status"] == "in_review"
+    kept = Cameo.objects.get(pk=selfie.pk).verification_recording
+    assert kept.endswith(".webm") and default_storage.open(kept).read(4) == b"\x1a\x45\xdf\xa3"
 
 
 def test_someone_else_on_camera_fails_and_the_owner_may_try_again(as_alice, selfie):
