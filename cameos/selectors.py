@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage
+from cameos.models import Approval, Cameo, ConsentRecord, ReferenceImage, VerificationChallenge
 from feed.models import FeaturedCameo
 from sora_social.accounts.models import User
 from sora_social.accounts.selectors import graph_of, user_is_moderator
@@ -130,6 +131,15 @@ def cameo_appearances(*, cameo: Cameo) -> QuerySet[FeaturedCameo]:
 
 def consent_records(*, cameo: Cameo) -> QuerySet[ConsentRecord]:
     return ConsentRecord.objects.filter(cameo_id=cameo.pk)
+
+
+def verification_challenge_open(*, cameo: Cameo) -> VerificationChallenge | None:
+    """The newest challenge of ``cameo`` that may still be answered (not used, not expired), if any."""
+    return (
+        VerificationChallenge.objects.filter(cameo=cameo, used_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def cameo_consent_still_given(*, user: User, cameo_ids: Iterable[int], lock: bool = False) -> bool:

@@ -343,6 +343,8 @@ REQUEST_BODY_MAX_BYTES = _body_limits(
         "admin:accounts_user_change": 9 * _MIB,  # the admin's user form, with the same avatar
         "cameos": 51 * _MIB,  # POST /cameos/: up to 5 reference images of at most 10 MiB each
         "cameo-verification": 51 * _MIB,  # a verification recording of at most 50 MiB
+        "web:cameo-create": 51 * _MIB,  # the web client's cameo form, with the same images
+        "web:cameo-verify": 51 * _MIB,  # the web client's verification form, with the same recording
     }
 )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.views import accounts, create, drafts, feeds, reports, videos
+from web.views import accounts, cameos, create, drafts, feeds, reports, videos
 
 app_name = "web"
 
@@ -11,6 +11,22 @@ urlpatterns = [
     path("jobs/<str:job_id>/", create.job, name="job"),
     path("jobs/<str:job_id>/cancel/", create.job_cancel, name="job-cancel"),
     path("drafts/", drafts.drafts, name="drafts"),
+    path("cameos/", cameos.cameos, name="cameos"),
+    path("cameos/new/", cameos.cameo_create, name="cameo-create"),
+    path("cameos/<str:cameo_id>/", cameos.cameo, name="cameo"),
+    path("cameos/<str:cameo_id>/approvals/", cameos.approval_add, name="cameo-approval-add"),
+    path(
+        "cameos/<str:cameo_id>/approvals/<str:username>/remove/",
+        cameos.approval_remove,
+        name="cameo-approval-remove",
+    ),
+    path(
+        "cameos/<str:cameo_id>/appearances/<str:video_id>/take-down/",
+        cameos.take_down,
+        name="cameo-take-down",
+    ),
+    path("cameos/<str:cameo_id>/challenge/", cameos.challenge, name="cameo-challenge"),
+    path("cameos/<str:cameo_id>/verification/", cameos.verify, name="cameo-verify"),
     path("sign-in/", accounts.sign_in, name="sign-in"),
     path("sign-up/", accounts.sign_up, name="sign-up"),
     path("sign-out/", accounts.sign_out, name="sign-out"),

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from sora_social.accounts.models import User
+from tests.cameos.conftest import make_cameo, make_draft  # noqa: F401
 from tests.feed.conftest import make_video  # noqa: F401
 
 

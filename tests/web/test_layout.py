@@ -16,7 +16,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/for-you/", "/notifications/", "/create/", "/drafts/", "/u/bob/", "/u/alice/"]
+    "path",
+    [
+        "/",
+        "/for-you/",
+        "/notifications/",
+        "/create/",
+        "/drafts/",
+        "/u/bob/",
+        "/u/alice/",
+        "/cameos/",
+        "/cameos/new/",
+    ],
 )
 def test_every_page_has_the_layout(path, alice, bob, alice_browser):
     response = alice_browser.get(path)
@@ -26,7 +37,7 @@ def test_every_page_has_the_layout(path, alice, bob, alice_browser):
     assert '<a class="skip-link" href="#main">Skip to content</a>' in page
     assert '<main id="main"' in page and '<nav aria-label="Main">' in page
     assert page.count("<h1") == 1
-    for link in ("Following", "For you", "Create", "Notifications", "Profile"):
+    for link in ("Following", "For you", "Create", "Cameos", "Notifications", "Profile"):
         assert f">{link}" in page, link
     assert 'href="/u/alice/"' in page and "Sign out" in page
     assert '<link rel="stylesheet" href="/static/web/site.css">' in page
