@@ -5,6 +5,9 @@ consent record and a self cameo's verification, through cameos' selectors and se
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -18,6 +21,8 @@ from tests.cameos.recordings import not_a_video, webm_recording_of
 from tests.web.pages import csrf_token, html, text_of
 
 pytestmark = pytest.mark.django_db
+
+HERE = Path(__file__).resolve().parent
 
 
 def test_the_navigation_leads_to_ones_cameos_and_those_others_let_one_use(
@@ -243,6 +248,8 @@ def test_a_self_cameo_is_verified_from_its_page_with_a_webm_recording(alice, mak
     assert recorder and 'type="file"' in recorder[0] and 'accept="video/*"' in recorder[0]
     assert "capture=" in recorder[0]
     assert f'name="challenge_id" value="{challenge.pk}"' in page
+    assert '<div class="recorder" data-recorder hidden>' in page, "shown by the module where it can record"
+    assert '<script type="module" src="/static/web/recorder.js"></script>' in page
 
     not_video = upload(not_a_video(), "take.webm", "video/webm")
     refused = alice_browser.post(
@@ -297,3 +304,15 @@ def test_the_upload_forms_take_as_large_a_body_as_the_api():
     assert body_limit("/cameos/new/") == body_limit("/api/v1/cameos/") > body_limit("/cameos/")
     assert body_limit("/cameos/1/verification/") == body_limit("/api/v1/cameos/1/verification/")
     assert body_limit("/cameos/1/approvals/") == body_limit("/")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (apt-get install nodejs)")
+def test_the_recorder_module_puts_a_webm_take_into_the_file_input() -> None:
+    result = subprocess.run(
+        ["node", "--test", str(HERE / "recorder_module.test.mjs")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=HERE,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
