@@ -10,7 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from cameos.models import Approval, Cameo, ConsentRecord, VerificationChallenge
 from feed.models import FeaturedCameo, Video
@@ -316,3 +318,22 @@ def test_the_recorder_module_puts_a_webm_take_into_the_file_input() -> None:
         cwd=HERE,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_cameos_page_costs_the_same_queries_for_many_appearances_as_for_few(
+    alice, bob, carol, make_cameo, make_draft, alice_browser
+):
+    cameo = make_cameo(alice, audience="everyone", images=2)
+    Approval.objects.create(cameo=cameo, user=bob)
+    make_draft(bob, cameo)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert alice_browser.get(f"/cameos/{cameo.pk}/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    Approval.objects.create(cameo=cameo, user=carol)
+    for author in (bob, carol, bob, carol, bob):
+        make_draft(author, cameo, publish=author == bob)
+    assert queries() == few
