@@ -5,8 +5,6 @@ consent record and a self cameo's verification, through cameos' selectors and se
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,7 @@ from sora_social.accounts.services import follow_create
 from sora_social.core.limits import body_limit
 from tests.cameos.conftest import media_files, references, upload
 from tests.cameos.recordings import not_a_video, webm_recording_of
-from tests.web.pages import csrf_token, html, text_of
+from tests.web.pages import csrf_token, html, needs_node, node_test, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -308,16 +306,9 @@ def test_the_upload_forms_take_as_large_a_body_as_the_api():
     assert body_limit("/cameos/1/approvals/") == body_limit("/")
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (apt-get install nodejs)")
+@needs_node
 def test_the_recorder_module_puts_a_webm_take_into_the_file_input() -> None:
-    result = subprocess.run(
-        ["node", "--test", str(HERE / "recorder_module.test.mjs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=HERE,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    node_test(HERE / "recorder_module.test.mjs")
 
 
 def test_a_cameos_page_costs_the_same_queries_for_many_appearances_as_for_few(

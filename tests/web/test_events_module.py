@@ -3,28 +3,19 @@ what the pages give it: the module itself, the badge fragment it fetches, the pi
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from feed.services import like_create
-from tests.web.pages import html
+from tests.web.pages import html, needs_node, node_test
 
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (apt-get install nodejs)")
+@needs_node
 def test_the_module_reconnects_resumes_and_updates_the_page() -> None:
-    result = subprocess.run(
-        ["node", "--test", str(HERE / "events_module.test.mjs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=HERE,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    node_test(HERE / "events_module.test.mjs")
 
 
 @pytest.mark.django_db

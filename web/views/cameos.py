@@ -52,6 +52,11 @@ STATUSES: dict[str, str] = {
 }
 
 
+def _to_section(owned: Cameo, section: str) -> HttpResponse:
+    """Back to a section of the owner's cameo page, after a form of that section did its work."""
+    return redirect(reverse("web:cameo", args=[owned.pk]) + f"#{section}")
+
+
 @signed_in
 @require_GET
 def cameos(request: HtmxRequest) -> HttpResponse:
@@ -170,7 +175,7 @@ def approval_add(request: HtmxRequest, cameo_id: str) -> HttpResponse:
         return _cameo_page(
             request, cameo_id, approval=FormState.refused(error, sent_values(request.POST, "username"))
         )
-    return redirect(reverse("web:cameo", args=[owned.pk]) + "#approvals")
+    return _to_section(owned, "approvals")
 
 
 @signed_in
@@ -180,7 +185,7 @@ def approval_remove(request: HtmxRequest, cameo_id: str, username: str) -> HttpR
     user = viewer(request)
     owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
     services.cameo_approval_revoke(cameo=owned, username=username, actor=user)
-    return redirect(reverse("web:cameo", args=[owned.pk]) + "#approvals")
+    return _to_section(owned, "approvals")
 
 
 @signed_in
@@ -190,7 +195,7 @@ def take_down(request: HtmxRequest, cameo_id: str, video_id: str) -> HttpRespons
     user = viewer(request)
     owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
     services.cameo_appearance_take_down(cameo=owned, video_id=video_id, actor=user)
-    return redirect(reverse("web:cameo", args=[owned.pk]) + "#appearances")
+    return _to_section(owned, "appearances")
 
 
 @signed_in
@@ -200,7 +205,7 @@ def challenge(request: HtmxRequest, cameo_id: str) -> HttpResponse:
     user = viewer(request)
     owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
     services.verification_challenge_create(cameo=owned, actor=user)
-    return redirect(reverse("web:cameo", args=[owned.pk]) + "#verification")
+    return _to_section(owned, "verification")
 
 
 @signed_in
@@ -216,4 +221,4 @@ def verify(request: HtmxRequest, cameo_id: str) -> HttpResponse:
         services.cameo_verify(cameo=owned, actor=user, **values)
     except ApiError as error:
         return _cameo_page(request, cameo_id, verification=FormState.refused(error))
-    return redirect(reverse("web:cameo", args=[owned.pk]) + "#verification")
+    return _to_section(owned, "verification")
