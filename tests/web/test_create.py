@@ -21,6 +21,9 @@ def test_the_form_offers_the_engines_lengths_and_shapes(alice_browser):
     assert re.findall(r'name="duration_seconds" value="(\d+)"', page) == ["2", "4", "8"]
     assert re.findall(r'name="aspect_ratio" value="(\w+)"', page) == ["portrait", "landscape", "square"]
     assert "No cameos you may use yet." in text_of(page)
+    # A new request starts from the quickest length and the phone's shape, already chosen.
+    assert re.findall(r'name="duration_seconds" value="(\d+)" checked', page) == ["2"]
+    assert re.findall(r'name="aspect_ratio" value="(\w+)" checked', page) == ["portrait"]
 
 
 def test_a_request_becomes_a_job_whose_card_shows_its_progress_and_cancels(alice, alice_browser):

@@ -41,6 +41,10 @@ def _form_context(request: HtmxRequest, form: FormState, remix_of: str) -> dict[
         "max_cameos": MAX_CAMEOS_PER_VIDEO,
         "nav": "create",
     }
+    if not remix_of and request.method != "POST":
+        # A new request starts from the shortest length (the quickest draft) and the phone's tall shape.
+        form.values.setdefault("duration_seconds", str(min(durations)))
+        form.values.setdefault("aspect_ratio", context["aspect_ratios"][0])
     if remix_of:
         parent = remix_parent_for(user=user, video_id=remix_of)
         defaults = remix_defaults(parent=parent, durations=durations)
