@@ -33,9 +33,16 @@ from sora_social.core.redis import get_redis
 logger = logging.getLogger(__name__)
 
 MAX_STREAM_PART = (1 << 64) - 1
-# Redis delivers a publish to subscribers on every logical database, so the channel carries the database's
-# number: two deployments (or test workers) sharing one server on different databases never hear each other.
-HINT_CHANNEL = f"events:hint:{redis.connection.parse_url(settings.REDIS_URL).get('db', 0)}"
+
+
+def hint_channel(redis_url: str) -> str:
+    """The pub/sub channel of the event hints. Redis delivers a publish to subscribers on every logical
+    database, so the channel carries the database's number: two deployments (or test workers) sharing one
+    server on different databases never hear each other."""
+    return f"events:hint:{redis.connection.parse_url(redis_url).get('db', 0)}"
+
+
+HINT_CHANNEL = hint_channel(settings.REDIS_URL)
 REVOKE_MESSAGE = {"type": "auth.revoked"}
 
 

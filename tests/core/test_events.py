@@ -95,3 +95,12 @@ def test_a_large_delivery_goes_out_in_batches_each_with_its_hint(monkeypatch):
         [event] = logged(user_id)
         assert event["data"] == {"n": 1}
         assert [user_id, "0-0", event["id"]] in received[(user_id - 1) // 2]["entries"]
+
+
+def test_the_hint_channel_is_the_redis_databases_own():
+    """Redis hands a publish to subscribers on every database: deployments on two databases of one server get
+    two channels, and this process's hints go out on its own database's."""
+    assert events.hint_channel("redis://cache:6379/3") != events.hint_channel("redis://cache:6379/4")
+    assert events.hint_channel("redis://cache:6379") == events.hint_channel("redis://other:6380/0")
+    db = get_redis().connection_pool.connection_kwargs.get("db", 0)
+    assert events.hint_channel(f"redis://any/{db}") == events.HINT_CHANNEL

@@ -5,6 +5,7 @@ serializers and rate limits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse
@@ -55,6 +56,17 @@ STATUSES: dict[str, str] = {
 def _to_section(owned: Cameo, section: str) -> HttpResponse:
     """Back to a section of the owner's cameo page, after a form of that section did its work."""
     return redirect(reverse("web:cameo", args=[owned.pk]) + f"#{section}")
+
+
+def _as_owner(
+    request: HtmxRequest, cameo_id: str, section: str, act: Callable[[Cameo, Any], object]
+) -> HttpResponse:
+    """A one-button form of the owner's page: the cameo (404 unless the viewer owns it), the service's work
+    (its refusal answers as the API's does), then back to the section."""
+    user = viewer(request)
+    owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
+    act(owned, user)
+    return _to_section(owned, section)
 
 
 @signed_in
@@ -182,30 +194,36 @@ def approval_add(request: HtmxRequest, cameo_id: str) -> HttpResponse:
 @require_POST
 def approval_remove(request: HtmxRequest, cameo_id: str, username: str) -> HttpResponse:
     """As ``DELETE /cameos/{id}/approvals/{username}/``: a revocation, which withdraws what it admitted."""
-    user = viewer(request)
-    owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
-    services.cameo_approval_revoke(cameo=owned, username=username, actor=user)
-    return _to_section(owned, "approvals")
+    return _as_owner(
+        request,
+        cameo_id,
+        "approvals",
+        lambda owned, user: services.cameo_approval_revoke(cameo=owned, username=username, actor=user),
+    )
 
 
 @signed_in
 @require_POST
 def take_down(request: HtmxRequest, cameo_id: str, video_id: str) -> HttpResponse:
     """As ``DELETE /cameos/{id}/appearances/{video_id}/``: that video down everywhere, its author told."""
-    user = viewer(request)
-    owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
-    services.cameo_appearance_take_down(cameo=owned, video_id=video_id, actor=user)
-    return _to_section(owned, "appearances")
+    return _as_owner(
+        request,
+        cameo_id,
+        "appearances",
+        lambda owned, user: services.cameo_appearance_take_down(cameo=owned, video_id=video_id, actor=user),
+    )
 
 
 @signed_in
 @require_POST
 def challenge(request: HtmxRequest, cameo_id: str) -> HttpResponse:
     """As ``POST /cameos/{id}/verification/challenge/``: a new challenge, shown on the cameo's page."""
-    user = viewer(request)
-    owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
-    services.verification_challenge_create(cameo=owned, actor=user)
-    return _to_section(owned, "verification")
+    return _as_owner(
+        request,
+        cameo_id,
+        "verification",
+        lambda owned, user: services.verification_challenge_create(cameo=owned, actor=user),
+    )
 
 
 @signed_in
