@@ -8,6 +8,7 @@ urlpatterns = [
     path("", feeds.following, name="following"),
     path("for-you/", feeds.for_you, name="for-you"),
     path("create/", create.create, name="create"),
+    path("create/cameos/", create.cameo_choices, name="create-cameos"),
     path("jobs/<str:job_id>/", create.job, name="job"),
     path("jobs/<str:job_id>/cancel/", create.job_cancel, name="job-cancel"),
     path("drafts/", drafts.drafts, name="drafts"),
