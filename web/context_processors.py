@@ -7,12 +7,16 @@ from django.http import HttpRequest
 
 from feed.selectors import unread_notification_count
 from sora_social.accounts.models import User
+from sora_social.accounts.selectors import user_is_moderator
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The navigation bar's unread-notification count, counted only when a template shows it (templates
-    call what they are given)."""
+    """The navigation bar's unread-notification count and whether it shows the moderators' link, each found
+    only when a template asks (templates call what they are given)."""
     user = getattr(request, "user", None)
     if not isinstance(user, User):
         return {}
-    return {"unread_notifications": partial(unread_notification_count, user=user)}
+    return {
+        "unread_notifications": partial(unread_notification_count, user=user),
+        "is_moderator": partial(user_is_moderator, user),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web.views import accounts, cameos, create, drafts, feeds, reports, videos
+from web.views import accounts, cameos, create, drafts, feeds, moderation, reports, videos
 
 app_name = "web"
 
@@ -44,4 +44,13 @@ urlpatterns = [
     path("v/<str:video_id>/delete/", drafts.delete, name="delete"),
     path("comments/<str:comment_id>/delete/", videos.comment_delete, name="comment-delete"),
     path("report/<str:target_type>/<str:target_id>/", reports.report, name="report"),
+    path("appeals/", moderation.my_appeals, name="appeals"),
+    path("moderation/", moderation.queue, name="mod-queue"),
+    path("moderation/items/<str:item_id>/", moderation.item, name="mod-item"),
+    path("moderation/items/<str:item_id>/claim/", moderation.item_claim, name="mod-item-claim"),
+    path("moderation/items/<str:item_id>/release/", moderation.item_release, name="mod-item-release"),
+    path("moderation/items/<str:item_id>/resolve/", moderation.item_resolve, name="mod-item-resolve"),
+    path("moderation/appeals/", moderation.appeals, name="mod-appeals"),
+    path("moderation/appeals/<str:appeal_id>/", moderation.appeal, name="mod-appeal"),
+    path("moderation/audit/", moderation.audit, name="mod-audit"),
 ]
