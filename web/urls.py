@@ -15,6 +15,7 @@ urlpatterns = [
     path("cameos/", cameos.cameos, name="cameos"),
     path("cameos/new/", cameos.cameo_create, name="cameo-create"),
     path("cameos/<str:cameo_id>/", cameos.cameo, name="cameo"),
+    path("cameos/<str:cameo_id>/delete/", cameos.cameo_delete, name="cameo-delete"),
     path("cameos/<str:cameo_id>/approvals/", cameos.approval_add, name="cameo-approval-add"),
     path(
         "cameos/<str:cameo_id>/approvals/<str:username>/remove/",

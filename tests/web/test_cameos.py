@@ -328,3 +328,72 @@ def test_a_cameos_page_costs_the_same_queries_for_many_appearances_as_for_few(
     for author in (bob, carol, bob, carol, bob):
         make_draft(author, cameo, publish=author == bob)
     assert queries() == few
+
+
+def test_the_owner_deletes_a_cameo_after_a_page_that_says_what_it_does(
+    alice, bob, make_cameo, make_draft, alice_browser, django_capture_on_commit_callbacks
+):
+    cameo = make_cameo(alice, handle="alice_cat", audience="everyone", images=2)
+    published = make_draft(alice, cameo, publish=True)
+    bobs_draft = make_draft(bob, cameo)
+    pictures = {image.image.name for image in cameo.reference_images.all()}
+    assert len(pictures) == 2 and pictures <= media_files()
+
+    owner_page = html(alice_browser.get(f"/cameos/{cameo.pk}/"))
+    assert f'<a href="/cameos/{cameo.pk}/delete/">Delete @alice_cat…</a>' in owner_page
+
+    confirm = text_of(html(alice_browser.get(f"/cameos/{cameo.pk}/delete/")))
+    assert "Delete @alice_cat? Deleting a cameo cannot be undone." in confirm
+    assert (
+        "The 2 videos with it, whoever made them (1 published, 1 draft), are taken down everywhere, "
+        "and their authors are told."
+    ) in confirm
+    assert "Its handle @alice_cat becomes free for anyone to take." in confirm
+    assert "Its consent record is kept" in confirm
+    assert Cameo.objects.get(pk=cameo.pk).status == "active", "asking is not deleting"
+
+    with django_capture_on_commit_callbacks(execute=True):  # the purge of its files
+        response = alice_browser.post(f"/cameos/{cameo.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/cameos/"
+    listing = text_of(html(alice_browser.get("/cameos/")))
+    assert "@alice_cat is deleted. The 2 videos with it are taken down." in listing
+    assert "You have no cameos yet." in listing
+
+    assert Cameo.objects.get(pk=cameo.pk).status == "deleted"
+    assert {Video.objects.get(pk=v.pk).status for v in (published, bobs_draft)} == {"removed"}
+    assert bob.notifications.filter(kind="cameo_removed", video=bobs_draft).exists()
+    assert not pictures & media_files(), "its pictures are purged"
+    assert ConsentRecord.objects.filter(cameo_id=cameo.pk, action="deletion").exists()
+    assert alice_browser.get(f"/cameos/{cameo.pk}/").status_code == 404
+    assert alice_browser.post(f"/cameos/{cameo.pk}/delete/").status_code == 404
+
+
+def test_a_cameo_in_no_video_says_so_before_it_is_deleted(alice, make_cameo, alice_browser):
+    cameo = make_cameo(alice, kind="self")
+    confirm = text_of(html(alice_browser.get(f"/cameos/{cameo.pk}/delete/")))
+    assert "It is in no video that is still up, so no video is taken down." in confirm
+    assert "Its pictures and your verification recording are deleted." in confirm
+    alice_browser.post(f"/cameos/{cameo.pk}/delete/")
+    assert "@" + cameo.handle + " is deleted." in text_of(html(alice_browser.get("/cameos/")))
+
+
+def test_only_the_owner_may_delete_a_cameo(
+    alice, bob, carol, make_cameo, make_draft, bob_browser, page_client
+):
+    cameo = make_cameo(alice, audience="everyone")
+    video = make_draft(bob, cameo)
+    url = f"/cameos/{cameo.pk}/delete/"
+    # Someone it lets use it is refused (403), a stranger and a wrong id find nothing (404), as in the API.
+    assert bob_browser.get(url).status_code == 403 and bob_browser.post(url).status_code == 403
+    assert "Delete this cameo" not in text_of(html(bob_browser.get(f"/cameos/{cameo.pk}/")))
+    private = make_cameo(alice, audience="only_me")
+    assert page_client(carol).post(f"/cameos/{private.pk}/delete/").status_code == 404
+    missing = page_client(alice).get("/cameos/123/delete/")
+    assert missing.status_code == 404 and "There is no such cameo." in text_of(html(missing))
+    signed_out = Client().post(url)
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith("/sign-in/")
+    without_token = Client(enforce_csrf_checks=True)
+    without_token.force_login(alice)
+    assert without_token.post(url).status_code == 403
+    assert {c.status for c in Cameo.objects.all()} == {"active"}
+    assert Video.objects.get(pk=video.pk).status == "draft"

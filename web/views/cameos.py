@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.request import Request
 
@@ -24,6 +27,7 @@ from cameos.api import (
     VerificationView,
 )
 from cameos.models import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, Cameo
+from feed.models import Video
 from sora_social.accounts.models import username_validator
 from sora_social.core.errors import ApiError
 from sora_social.core.pagination import CursorPagination, encode_cursor
@@ -240,3 +244,41 @@ def verify(request: HtmxRequest, cameo_id: str) -> HttpResponse:
     except ApiError as error:
         return _cameo_page(request, cameo_id, verification=FormState.refused(error))
     return _to_section(owned, "verification")
+
+
+def _videos_taken_down_by_deleting(cameo: Cameo) -> dict[str, int]:
+    """How many of the videos featuring ``cameo`` that are not down yet are published and how many are
+    drafts: those that ``cameo_delete`` takes down."""
+    live = selectors.cameo_appearances(cameo=cameo).exclude(video__status=Video.Status.REMOVED)
+    counted = dict(live.values_list("video__status").annotate(count=Count("pk")).order_by())
+    return {
+        "published": counted.get(Video.Status.PUBLISHED, 0),
+        "drafts": counted.get(Video.Status.DRAFT, 0),
+    }
+
+
+@signed_in
+@require_http_methods(["GET", "HEAD", "POST"])
+def cameo_delete(request: HtmxRequest, cameo_id: str) -> HttpResponse:
+    """As ``DELETE /cameos/{id}/`` (owner only), after a page that says what it does: every video that
+    features the cameo taken down, drafts included, its authors told, the cameo's media purged and its
+    handle freed (``cameo_delete``)."""
+    user = viewer(request)
+    owned = selectors.cameo_get_owned(viewer=user, cameo_id=cameo_id)
+    videos = _videos_taken_down_by_deleting(owned)
+    if request.method != "POST":
+        context = {
+            "cameo": owned,
+            "published": videos["published"],
+            "drafts": videos["drafts"],
+            "nav": "cameos",
+        }
+        return render(request, "web/cameo_delete.html", context)
+    services.cameo_delete(cameo=owned, actor=user)
+    taken_down = videos["published"] + videos["drafts"]
+    done = f"@{owned.handle} is deleted."
+    if taken_down:
+        said = ngettext("The video with it is", "The %(count)d videos with it are", taken_down)
+        done += f" {said % {'count': taken_down}} taken down."
+    messages.success(request, done)
+    return redirect("web:cameos")
