@@ -109,7 +109,8 @@ def test_the_queue_is_gravest_first_with_each_target_shown(
     assert f"Picture 2 of cameo @{cameo.handle}" in page
     assert "buy my course" in page and 'aria-label="Video by bob: buy my course"' in page
     assert page.count(">Claim<span") == 4
-    assert 'Claim<span class="visually-hidden"> the cameo by @carol</span>' in page
+    assert 'Claim<span class="visually-hidden">: Cameo by @carol</span>' in page
+    assert ">Profile of @bob</a></h2>" in page
 
     only_comments = html(mod_browser.get("/moderation/?target_type=comment"))
     assert "you are awful" in only_comments and "<video" not in only_comments
