@@ -19,10 +19,11 @@ run: install
 	$(BIN)/python -m sora_social.stack
 
 # One pytest-xdist worker per core (tests/services.py gives each its own database, media and Redis database);
+# the browser tests stay together on one worker (their xdist_group), which starts their stack once.
 # TEST_WORKERS=0 runs the suite in one process.
 TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $$(if [ "$(TEST_WORKERS)" != 0 ]; then echo --dist loadgroup; fi)
 
 # Ruff, formatting, the import contracts of pyproject.toml (the layers and the engine without the web stack),
 # mypy, and no model change left without its migration.

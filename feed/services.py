@@ -182,10 +182,16 @@ def video_fan_out(*, video_id: int) -> None:
     if video is None:
         return
     audience = list(feed_audience(video).order_by("pk").values_list("pk", flat=True))
-    # Live first, so that how long the feeds take to write never delays the event.
-    video_push_to_online(video_id=video_id, user_ids=audience)
-    if store.is_big_account(video.author):
+    big = store.is_big_account(video.author)
+    if big:
         store.remember_big_author_video(video.author_id, video.pk)
+    # Live first, so that how long the feeds take to write never delays the event; but the feeds of those
+    # online are written before it, so that the "new videos" they are told of are there when they look.
+    online = online_among(audience)
+    if not big:
+        store.fan_out(video_id, online)
+    video_push_to_online(video_id=video_id, user_ids=online)
+    if big:
         return
     for chunk in _chunks(audience):
         task("feed.tasks.fan_out_chunk").delay(video_id, chunk)

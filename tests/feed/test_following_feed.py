@@ -9,7 +9,7 @@ import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from feed import store, tasks
+from feed import services, store, tasks
 from feed.services import video_take_down
 from sora_social.accounts.services import follow_create, follow_delete
 from sora_social.core.events import decode_events, read_events
@@ -188,6 +188,28 @@ def test_online_followers_get_a_feed_video_event(author, reader, make_user, make
     assert event["data"]["video"]["caption"] == "hello"
     assert urlsplit(event["data"]["video"]["media"]["video_url"]).path.endswith(".mp4")
     assert [e["type"] for e in decode_events(read_events(get_redis(), offline.pk, "0-0"))] == []
+
+
+def test_an_online_followers_feed_holds_the_video_before_the_event_is_sent(
+    author, reader, make_video, client_for
+):
+    """The "new videos" a page is told of are in its feed when it looks, before the chunked writes run."""
+    client = client_for(reader)
+    feed_ids(client)
+    get_redis().zadd(PRESENCE_KEY, {str(reader.pk): time.time()})
+    seen_at_event: list[list[int]] = []
+    real_publish = services.publish_event
+
+    def publish(user_ids, kind, data):
+        seen_at_event.append(home(reader))
+        return real_publish(user_ids, kind, data)
+
+    with (
+        mock.patch.object(services, "publish_event", side_effect=publish),
+        mock.patch.object(tasks.fan_out_chunk, "delay"),
+    ):
+        video = make_video(author)
+    assert seen_at_event == [[video.pk]]
 
 
 def test_a_page_of_50_costs_what_a_page_of_5_costs(author, reader, make_user, make_video, client_for):

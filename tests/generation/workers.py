@@ -1,9 +1,10 @@
 """Real Celery workers for the tests that run generation end to end.
 
-Each worker is ``python -m celery -A sora_social worker -Q gpu -c 1`` started as its own process group, so
-that a test can SIGKILL the whole of it (the main process and its pool child) the way a machine dies. It
-shares the test database, Redis and the media folder with the test process through its environment, and the
-generation settings too: they are read from the test process's settings, so both sides agree.
+Each worker is ``python -m celery -A sora_social worker -Q gpu -c 1`` (or other queues) started as its own
+process group, so that a test can SIGKILL the whole of it (the main process and its pool child) the way a
+machine dies. It shares the test database, Redis and the media folder with the test process through its
+environment, and the generation settings too: they are read from the test process's settings, so both sides
+agree.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def worker_environment(**overrides: object) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, name: str, log_path: Path, environment: dict[str, str]) -> None:
+    def __init__(self, name: str, log_path: Path, environment: dict[str, str], queues: str = "gpu") -> None:
         self.name = name
         self.log_path = log_path
         self.killed = False
@@ -96,7 +97,7 @@ class Worker:
                     "sora_social",
                     "worker",
                     "-Q",
-                    "gpu",
+                    queues,
                     "-c",
                     "1",
                     "--prefetch-multiplier",
@@ -137,9 +138,9 @@ class Workers:
         self.directory = directory
         self.started: list[Worker] = []
 
-    def start(self, **environment: object) -> Worker:
+    def start(self, *, queues: str = "gpu", **environment: object) -> Worker:
         name = f"worker{len(self.started) + 1}"
-        worker = Worker(name, self.directory / f"{name}.log", worker_environment(**environment))
+        worker = Worker(name, self.directory / f"{name}.log", worker_environment(**environment), queues)
         self.started.append(worker)
         return worker
 

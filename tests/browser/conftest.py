@@ -1,0 +1,203 @@
+"""The web client in a real Chromium, against the real stack: the ASGI server (``sora_social.server``, the
+same daphne that ``make run`` starts, WebSockets included) and Celery workers for the ``gpu`` queue (the
+shipped engine, short clips) and for ``default`` and ``fanout`` (events, notifications, feeds), all as
+their own processes on the test database, Redis and media folder.
+
+Playwright's own browser download cannot run everywhere, so the browser is a system Chromium
+(``tests.conftest.chromium_path``); without one, these tests are skipped with that reason. The stack starts
+once per test session; each test gets an empty database (``transaction=True``) and fresh browser contexts.
+
+Screenshots go to ``BROWSER_SCREENSHOTS`` (default ``.run/screenshots``); axe's report of a page is checked
+for serious and critical violations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from sora_social.accounts.models import User
+from sora_social.celery import app as celery_app
+from tests.conftest import chromium_path
+from tests.feed.conftest import make_video  # noqa: F401 (a fixture the flows use)
+from tests.generation.conftest import provenance_dir  # noqa: F401 (the stack's signing identity)
+from tests.generation.workers import REPOSITORY, Workers, worker_environment
+
+SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS") or REPOSITORY / ".run" / "screenshots")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+# How long a browser waits for what the stack does in the background (a clip, an event); a guard against
+# hanging, not a measure.
+EVENTUAL_MS = 90_000
+# The shipped engine, with few sampling steps: a 2-second clip in seconds on one core.
+ENGINE_STEPS = 6
+ASGI_APP = "sora_social.asgi:application"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    url: str
+    server: subprocess.Popen[bytes]
+    server_log: Path
+    workers: Workers
+
+    def check(self) -> None:
+        """Fail with the logs when a process of the stack has died."""
+        if self.server.poll() is not None:
+            raise AssertionError(f"the server exited:\n{self.server_log.read_text(errors='replace')}")
+        self.workers.check()
+
+    def logs(self) -> str:
+        return f"----- server -----\n{self.server_log.read_text(errors='replace')}\n{self.workers.logs()}"
+
+
+def _wait_for_port(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the server exited:\n{log.read_text(errors='replace')}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the server did not listen within 60 s:\n{log.read_text(errors='replace')}")
+
+
+def _bind_queues() -> None:
+    """Declare the stack's queues again: each test's Redis wipe removed their bindings, without which a
+    message sent before a worker declares its queue again would be dropped."""
+    with celery_app.connection_for_write() as connection:
+        for queue in celery_app.amqp.queues.values():
+            queue.bind(connection.default_channel).declare()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    django_db_setup: None,
+    tmp_path_factory: pytest.TempPathFactory,
+    provenance_dir: Path,  # noqa: F811 (the fixture imported above)
+) -> Iterator[Stack]:
+    # Playwright's sync API keeps an asyncio loop marked as running in this thread from its first use to the
+    # end of the session, which Django takes for async code; the test process's ORM calls are sync code run
+    # between browser steps, so Django's guard is turned off for the rest of this process.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+    directory = tmp_path_factory.mktemp("stack")
+    environment = {
+        "GENERATION_ENGINE_CONFIG": "demo",
+        "GENERATION_CHECKPOINT": "",
+        "GENERATION_DEVICE": "cpu",
+        "GENERATION_STEPS": ENGINE_STEPS,
+        "GENERATION_DAILY_QUOTA": 50,
+        "GENERATION_PROGRESS_INTERVAL_SECONDS": 0.2,
+        "PROVENANCE_CHAIN_FILE": provenance_dir / "chain.pem",
+        "PROVENANCE_KEY_FILE": provenance_dir / "key.pem",
+        "PROVENANCE_TRUST_ANCHORS_FILE": provenance_dir / "ca.pem",
+    }
+    port = _free_port()
+    server_log = directory / "server.log"
+    with open(server_log, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sora_social.server", "-b", "127.0.0.1", "-p", str(port), ASGI_APP],
+            cwd=REPOSITORY,
+            env=worker_environment(**environment),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    workers = Workers(directory)
+    try:
+        workers.start(queues="gpu", **environment)
+        workers.start(queues="default,fanout", **environment)
+        _wait_for_port(port, server, server_log)
+        yield Stack(f"http://127.0.0.1:{port}", server, server_log, workers)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        workers.kill_all()
+
+
+@pytest.fixture(autouse=True)
+def _browser_test(
+    stack: Stack,
+) -> Iterator[None]:
+    """Each browser test: the queues bound again after the Redis wipe, and the stack's logs printed (pytest
+    shows them when it fails)."""
+    _bind_queues()
+    yield
+    stack.check()
+    print(stack.logs()[-20_000:])
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": chromium_path()}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], stack: Stack) -> dict[str, Any]:
+    return {**browser_context_args, "base_url": stack.url, "viewport": PHONE}
+
+
+@pytest.fixture
+def signed_in(new_context: Callable[..., Any], stack: Stack) -> Callable[..., Any]:
+    """A browser context signed in as ``user`` (a session as the sign-in page makes one), and its page."""
+
+    def make(user: User, **context_args: Any) -> Any:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        context = new_context(**context_args)
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": stack.url}]
+        )
+        context.set_default_timeout(15_000)
+        return context.new_page()
+
+    return make
+
+
+def screenshot(page: Any, name: str) -> None:
+    """The page as a person sees it, whole, in ``SCREENSHOTS/<name>.png``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    file_name = re.sub(r"[^a-z0-9-]+", "-", name.lower())
+    page.screenshot(path=str(SCREENSHOTS / f"{file_name}.png"), full_page=True)
+
+
+def axe_problems(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
