@@ -36,6 +36,7 @@ urlpatterns = [
     path("u/<str:username>/", accounts.profile, name="profile"),
     path("notifications/", accounts.notifications, name="notifications"),
     path("notifications/badge/", accounts.unread_badge, name="notifications-badge"),
+    path("notifications/<str:notification_id>/read/", accounts.notification_read, name="notification-read"),
     path("v/<str:video_id>/", videos.video, name="video"),
     path("v/<str:video_id>/provenance/", videos.provenance, name="provenance"),
     path("v/<str:video_id>/like/", videos.like, name="like"),

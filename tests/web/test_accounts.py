@@ -1,12 +1,17 @@
-"""Signing up, in and out on pages: the API's checks and the services' words, shown next to the field."""
+"""Signing up, in and out on pages: the API's checks and the services' words, shown next to the field; and
+notifications, each marked read on its own or all at once, with the unread badge following."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.test import Client
 
+from feed.models import Notification
+from feed.services import comment_create, like_create
 from sora_social.accounts.models import User
-from sora_social.accounts.services import user_deactivate
+from sora_social.accounts.services import follow_create, user_deactivate
 from tests.conftest import PASSWORD
 from tests.web.pages import html, text_of
 
@@ -120,3 +125,68 @@ def test_sign_in_is_rate_limited_with_the_apis_budget(alice, settings):
     page = html(browser.post("/sign-in/", {"username": "alice", "password": PASSWORD}))
     assert "Too many attempts from here. Try again in" in text_of(page)
     assert browser.get("/").status_code == 302, "not signed in"
+
+
+def test_one_notification_is_marked_read_and_the_badge_follows(alice, bob, carol, make_video, alice_browser):
+    video = make_video(alice)
+    like_create(video=video, user=bob)
+    follow_create(follower=carol, followee=alice)
+    liked = Notification.objects.get(recipient=alice, kind="like")
+    followed = Notification.objects.get(recipient=alice, kind="follow")
+
+    page = html(alice_browser.get("/notifications/"))
+    assert page.count('<button type="submit" class="link-button">Mark read</button>') == 2
+    assert f'<form method="post" action="/notifications/{liked.pk}/read/" class="mark-read"' in page
+    assert "Mark all read" in text_of(page)
+
+    # Without JavaScript: the button posts and the page comes back, the one notification read.
+    response = alice_browser.post(f"/notifications/{liked.pk}/read/", {"next": "/notifications/"})
+    assert response.status_code == 302 and response["Location"] == "/notifications/"
+    liked.refresh_from_db()
+    followed.refresh_from_db()
+    assert liked.read_at is not None and followed.read_at is None
+    after = html(alice_browser.get("/notifications/"))
+    assert after.count(">Mark read</button>") == 1
+    assert re.search(r'<span class="badge">1<span class="visually-hidden"> unread', after)
+
+
+def test_htmx_swaps_in_the_read_notification_and_the_badge_out_of_band(alice, bob, make_video, alice_browser):
+    video = make_video(alice)
+    like_create(video=video, user=bob)
+    comment_create(video=video, author=bob, text="nice")
+    liked = Notification.objects.get(recipient=alice, kind="like")
+
+    fragment = html(alice_browser.post(f"/notifications/{liked.pk}/read/", HTTP_HX_REQUEST="true")).strip()
+    assert fragment.startswith(
+        f'<li class="notification" id="notification-{liked.pk}" tabindex="-1" autofocus>'
+    )
+    assert "bob liked your video." in text_of(fragment)
+    assert "Mark read" not in fragment and "Unread:" not in fragment
+    badge = '<span class="badge">1<span class="visually-hidden"> unread</span></span>'
+    assert f'<span id="unread-badge" hx-swap-oob="true">{badge}</span>' in fragment
+
+    commented = Notification.objects.get(recipient=alice, kind="comment")
+    last = html(alice_browser.post(f"/notifications/{commented.pk}/read/", HTTP_HX_REQUEST="true"))
+    assert '<span id="unread-badge" hx-swap-oob="true"></span>' in last, "no unread left: no badge"
+    # Marking a read one again changes nothing and says so in the same way.
+    again = alice_browser.post(f"/notifications/{commented.pk}/read/", HTTP_HX_REQUEST="true")
+    assert again.status_code == 200 and 'hx-swap-oob="true"></span>' in html(again)
+
+
+def test_only_its_recipient_marks_a_notification_read(alice, bob, make_video, bob_browser, client):
+    like_create(video=make_video(alice), user=bob)
+    liked = Notification.objects.get(recipient=alice, kind="like")
+    url = f"/notifications/{liked.pk}/read/"
+
+    refused = bob_browser.post(url)
+    assert refused.status_code == 404 and "There is no such notification." in text_of(html(refused))
+    assert bob_browser.post("/notifications/not-an-id/read/").status_code == 404
+    assert bob_browser.get(url).status_code == 405
+    signed_out = client.post(url)
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith("/sign-in/")
+    without_token = Client(enforce_csrf_checks=True)
+    without_token.force_login(alice)
+    assert without_token.post(url).status_code == 403
+    liked.refresh_from_db()
+    assert liked.read_at is None
+

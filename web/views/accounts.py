@@ -21,6 +21,7 @@ from sora_social.accounts import selectors, services
 from sora_social.accounts.api import CredentialsInput, MeView, RegisterView, avatar_url
 from sora_social.accounts.models import USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, User, username_validator
 from sora_social.core.errors import ApiError, InvalidInput, NotFound
+from sora_social.core.ids import parse_id
 from sora_social.core.pagination import CursorPagination, encode_cursor
 from web.forms import FormState, checked, sent_values, throttle
 from web.views.common import HtmxRequest, back_to, page_url, signed_in, viewer
@@ -134,6 +135,8 @@ def _relate(request: HttpRequest, user: User, username: str) -> None:
 @signed_in
 @require_http_methods(["GET", "HEAD", "POST"])
 def notifications(request: HtmxRequest) -> HttpResponse:
+    """As ``GET /notifications/``, newest first; its Mark all read posts here, as ``POST
+    /notifications/read/`` with ``all``."""
     user = viewer(request)
     if request.method == "POST":
         feed_services.notifications_mark_read(user=user)
@@ -148,6 +151,23 @@ def notifications(request: HtmxRequest) -> HttpResponse:
     if request.htmx and request.GET.get("cursor"):
         return render(request, "web/_notification_page.html", context)
     return render(request, "web/notifications.html", context)
+
+
+@signed_in
+@require_POST
+def notification_read(request: HtmxRequest, notification_id: str) -> HttpResponse:
+    """As ``POST /notifications/read/`` with one id: that notification marked read, through the same
+    service. htmx swaps in the item, now read, and the navigation's unread badge besides it (out of band);
+    without it, back to the page the button was on."""
+    user = viewer(request)
+    found = feed_selectors.notifications_for(user=user).filter(pk=parse_id(notification_id) or -1).first()
+    if found is None:
+        raise NotFound("There is no such notification.", code="notification_not_found")
+    feed_services.notifications_mark_read(user=user, ids=[found.pk])
+    if not request.htmx:
+        return redirect(back_to(request, reverse("web:notifications")))
+    found.refresh_from_db(fields=["read_at"])
+    return render(request, "web/_notification_marked.html", {"notification": found})
 
 
 @signed_in
