@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 
+from cameos.services import cameo_appearance_take_down, cameo_delete
 from feed.models import Notification
 from feed.services import comment_create, like_create
 from sora_social.accounts.models import User
@@ -190,3 +191,14 @@ def test_only_its_recipient_marks_a_notification_read(alice, bob, make_video, bo
     liked.refresh_from_db()
     assert liked.read_at is None
 
+
+def test_a_taken_down_video_is_explained_to_its_author(alice, bob, make_cameo, make_draft, page_client):
+    cameo = make_cameo(alice, handle="alice_cat")
+    video = make_draft(bob, cameo)
+    cameo_appearance_take_down(cameo=cameo, video_id=video.pk, actor=alice)
+    deleted = make_cameo(alice, handle="alice_dog")
+    make_draft(bob, deleted)
+    cameo_delete(cameo=deleted, actor=alice)
+    told = text_of(html(page_client(bob).get("/notifications/")))
+    assert "Your video with the cameo @alice_cat was taken down at the request of the cameo's owner." in told
+    assert "Your video with the cameo @alice_dog was taken down: the cameo's owner deleted it." in told
