@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -153,10 +153,16 @@ def video_embed(*, video: Video) -> None:
     """Embed the prompt and caption (for the for-you preference match), unless they did not change."""
     text = "\n".join(part for part in (video.prompt, video.caption) if part)
     current = VideoEmbedding.objects.filter(video=video).values_list("text", flat=True).first()
-    if text and text != current:
-        VideoEmbedding.objects.update_or_create(
-            video=video, defaults={"text": text, "vector": to_bytes(embed_text(text))}
-        )
+    if not text or text == current:
+        return
+    vector = to_bytes(embed_text(text))
+    try:
+        with transaction.atomic():
+            VideoEmbedding.objects.update_or_create(video=video, defaults={"text": text, "vector": vector})
+    except IntegrityError:
+        # Deleted while its text was being embedded (a draft thrown away, an account erased): nothing to keep.
+        if Video.objects.filter(pk=video.pk).exists():
+            raise
 
 
 def feed_preference_set(*, user: User, text: str) -> FeedPreference:

@@ -7,7 +7,7 @@ import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from feed import for_you
+from feed import for_you, services
 from feed.models import Video, VideoEmbedding
 from feed.preferences import split
 from sora_social.accounts.services import block_create, follow_create
@@ -165,3 +165,18 @@ def test_a_page_of_50_costs_what_a_page_of_5_costs(make_user, make_video, client
 
     assert queries(5) == queries(50)
     assert Video.objects.count() == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_video_deleted_while_its_text_is_embedded_leaves_nothing(make_user, make_video):
+    video = make_video(make_user("author"), publish=False, prompt="a kite over the dunes")
+    real_embed = services.embed_text
+
+    def embed_then_delete(text):
+        vector = real_embed(text)
+        Video.objects.filter(pk=video.pk).delete()
+        return vector
+
+    with mock.patch.object(services, "embed_text", side_effect=embed_then_delete):
+        services.video_embed(video=video)
+    assert not VideoEmbedding.objects.exists()
