@@ -33,6 +33,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from sora_social.accounts.models import User
 from sora_social.celery import app as celery_app
+from tests.cameos.conftest import make_cameo  # noqa: F401 (a fixture the pages use)
 from tests.conftest import chromium_path
 from tests.feed.conftest import make_video  # noqa: F401 (a fixture the flows use)
 from tests.generation.conftest import provenance_dir  # noqa: F401 (the stack's signing identity)
@@ -160,14 +161,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any], stack: Stack) -> dict[str, Any]:
-    return {**browser_context_args, "base_url": stack.url, "viewport": PHONE}
+    return {**browser_context_args, "base_url": stack.url}
 
 
 @pytest.fixture
 def signed_in(new_context: Callable[..., Any], stack: Stack) -> Callable[..., Any]:
-    """A browser context signed in as ``user`` (a session as the sign-in page makes one), and its page."""
+    """A browser context signed in as ``user`` (a session as the sign-in page makes one), and its page: a
+    phone's unless ``viewport`` says otherwise."""
 
     def make(user: User, **context_args: Any) -> Any:
+        context_args.setdefault("viewport", PHONE)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
