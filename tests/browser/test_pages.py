@@ -58,7 +58,7 @@ def _world(
         status=GenerationJob.Status.RUNNING,
         progress=40,
     )
-    report_create(reporter=alice, target_type="video", target_id=video.pk, reason="spam", note="Posted 4 times")
+    report_create(reporter=alice, target_type="video", target_id=video.pk, reason="spam", note="Posted twice")
     return {"alice": alice, "bob": bob, "mod": mod, "cameo": cameo, "video": video, "job": job}
 
 
