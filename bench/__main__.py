@@ -4,8 +4,9 @@ from bench.setup import setup_django
 
 setup_django()
 
-from bench import event_delivery, graph_lists, uploads  # noqa: E402
+from bench import event_delivery, graph_lists, uploads, web_client  # noqa: E402
 
 graph_lists.run()
 event_delivery.run()
 uploads.run()
+web_client.run()
