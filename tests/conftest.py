@@ -31,12 +31,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     missing = {
         "postgres": None if connection.vendor == "postgresql" else "needs PostgreSQL: set DATABASE_URL",
-        "browser": None if chromium_path() else "needs Chromium (apt-get install chromium) or CHROMIUM_PATH",
+        "browser": None if chromium_path() else NO_CHROMIUM,
     }
     for item in items:
         for marker, reason in missing.items():
             if reason and marker in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+NO_CHROMIUM = "needs Chromium (apt-get install chromium) or CHROMIUM_PATH"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One plain line when the browser tests did not run for want of a Chromium, and how to get one."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if NO_CHROMIUM in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"The {len(skipped)} browser tests were skipped: no Chromium was found. Install one with "
+            "`apt-get install chromium` (CI does), or point CHROMIUM_PATH at a Chromium binary.",
+            yellow=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from cameos.models import Cameo
 from generation.models import GenerationJob
 from tests.web.pages import html, text_of
 
@@ -268,3 +269,18 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_from_the_form_and_its_parts(cli
     assert client.post("/create/", {**REQUEST, "beat": "add"})["Location"].startswith("/sign-in/")
     assert client.get("/create/cameos/?cameo_q=kite")["Location"].startswith("/sign-in/")
     assert not GenerationJob.objects.exists()
+
+
+def test_a_cameo_owners_wish_is_said_next_to_the_cameos_with_what_to_do(
+    alice, bob, make_cameo, alice_browser
+):
+    cameo = make_cameo(bob, handle="bob_on_camera", audience="everyone")
+    Cameo.objects.filter(pk=cameo.pk).update(preferences="Never in political content.")
+    sent = {**REQUEST, "prompt": "@bob_on_camera giving a speech at an election rally", "cameo_ids": [cameo.pk]}
+    refused = alice_browser.post("/create/", sent)
+    assert refused.status_code == 400
+    shown = text_of(html(refused))
+    assert "@bob_on_camera does not want to appear in videos like this" in shown
+    assert "Describe the video differently, or leave that cameo out." in shown
+    assert 'id="id_cameos_error"' in html(refused), "said next to the cameos"
+    assert not GenerationJob.objects.filter(user=alice).exists()

@@ -130,6 +130,9 @@ def _refused(error: ApiError, values: dict[str, str], beats: list[BeatRow]) -> F
     in the page's words for the beat's fields, and the quota's with when it frees up."""
     if error.code in CAMEO_REFUSALS:
         return FormState(values=values, errors={"cameo_ids": [error.detail]})
+    if error.code == "cameo_preferences":
+        advice = "Describe the video differently, or leave that cameo out."
+        return FormState(values=values, errors={"cameo_ids": [error.detail, advice]})
     form = FormState.refused(error, values)
     about_beats = []
     for message in form.errors.get("storyboard", []):
