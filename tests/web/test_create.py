@@ -276,7 +276,8 @@ def test_a_cameo_owners_wish_is_said_next_to_the_cameos_with_what_to_do(
 ):
     cameo = make_cameo(bob, handle="bob_on_camera", audience="everyone")
     Cameo.objects.filter(pk=cameo.pk).update(preferences="Never in political content.")
-    sent = {**REQUEST, "prompt": "@bob_on_camera giving a speech at an election rally", "cameo_ids": [cameo.pk]}
+    prompt = "@bob_on_camera giving a speech at an election rally"
+    sent = {**REQUEST, "prompt": prompt, "cameo_ids": [cameo.pk]}
     refused = alice_browser.post("/create/", sent)
     assert refused.status_code == 400
     shown = text_of(html(refused))
