@@ -111,6 +111,8 @@ def test_the_queue_is_gravest_first_with_each_target_shown(
     assert page.count(">Claim<span") == 4
     assert 'Claim<span class="visually-hidden">: Cameo by @carol</span>' in page
     assert ">Profile of @bob</a></h2>" in page
+    # Reasons read as words, not codes.
+    assert "Likeness misuse ·" in page and "likeness_misuse" not in text_of(page)
 
     only_comments = html(mod_browser.get("/moderation/?target_type=comment"))
     assert "you are awful" in only_comments and "<video" not in only_comments
