@@ -24,12 +24,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from sora_social.accounts.models import User
 from sora_social.celery import app as celery_app
@@ -98,10 +99,6 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory,
     provenance_dir: Path,  # noqa: F811 (the fixture imported above)
 ) -> Iterator[Stack]:
-    # Playwright's sync API keeps an asyncio loop marked as running in this thread from its first use to the
-    # end of the session, which Django takes for async code; the test process's ORM calls are sync code run
-    # between browser steps, so Django's guard is turned off for the rest of this process.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
     directory = tmp_path_factory.mktemp("stack")
     environment = {
         "GENERATION_ENGINE_CONFIG": "demo",
@@ -154,14 +151,45 @@ def _browser_test(
     print(stack.logs()[-20_000:])
 
 
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    """Playwright for one module of browser tests, stopped after it (pytest-playwright keeps it for the whole
+    session). While it lives, its sync API keeps an asyncio loop running in this thread: the async tests
+    that may follow in this process could not run their own, and Django takes the test's ORM calls for
+    async code, so its guard is off for the module (those calls are plain sync code between browser steps)."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+    driver = sync_playwright().start()
+    try:
+        yield driver
+    finally:
+        driver.stop()
+        if before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return cast(BrowserType, getattr(playwright, browser_name))
+
+
+@pytest.fixture(scope="module")
+def browser(browser_type: BrowserType, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    launched = browser_type.launch(**browser_type_launch_args)
+    yield launched
+    launched.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_type_launch_args, "executable_path": chromium_path()}
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any], stack: Stack) -> dict[str, Any]:
-    return {**browser_context_args, "base_url": stack.url}
+def browser_context_args(stack: Stack) -> dict[str, Any]:
+    return {"base_url": stack.url}
 
 
 @pytest.fixture
