@@ -248,8 +248,9 @@ class UserKind(TargetKind[User]):
         return {"display_name": obj.display_name, "bio": obj.bio}
 
     def remove(self, obj: User, *, actor: User, note: str) -> tuple[Undo, list[str]]:
-        profile = user_profile_redact(user=obj)
-        return {"profile": profile}, [profile["avatar"]] if profile["avatar"] else []
+        profile = user_profile_redact(user=obj)  # the avatar's files are held until no appeal can undo it
+        held = [profile["avatar"], profile["avatar_thumbnail"]]
+        return {"profile": profile}, [name for name in held if name]
 
     def restore(self, obj: User, *, undo: Undo, actor: User, note: str) -> None:
         user_profile_restore(user=obj, before=undo.get("profile", {}))

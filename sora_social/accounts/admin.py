@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 
 from sora_social.accounts.models import AuthToken, Block, Follow, User
 from sora_social.accounts.selectors import user_is_moderator
-from sora_social.accounts.services import auth_token_revoke
+from sora_social.accounts.services import auth_token_revoke, user_profile_update
 from sora_social.core.errors import ApiError
 from sora_social.core.media_access import send_file
 
@@ -37,6 +37,23 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("display_name", "bio", "avatar", "birth_date", "follower_count", "following_count")},
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """A new or cleared avatar goes through the profile service (normalised, with its thumbnail, the
+        old files deleted), as from the profile page; the rest of the form saves as usual."""
+        new_avatar = form.cleaned_data.get("avatar") if change and "avatar" in form.changed_data else None
+        if new_avatar is None:
+            super().save_model(request, obj, form, change)
+            return
+        obj.avatar = User.objects.filter(pk=obj.pk).values_list("avatar", flat=True).first() or ""
+        super().save_model(request, obj, form, change)
+        try:
+            if new_avatar is False:  # the "clear" box
+                user_profile_update(user=obj, remove_avatar=True)
+            else:
+                user_profile_update(user=obj, avatar=new_avatar)
+        except ApiError as error:
+            self.message_user(request, f"The avatar was not changed: {error.detail}", messages.WARNING)
 
 
 def admin_user(request: HttpRequest) -> User:

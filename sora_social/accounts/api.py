@@ -43,18 +43,39 @@ def avatar_url(user: User, request: HttpRequest | Request | None) -> str | None:
     return media_url(user.avatar.name, kind=selectors.AVATAR_MEDIA, object_id=user.pk, request=request)
 
 
+def avatar_thumbnail_url(user: User, request: HttpRequest | Request | None) -> str | None:
+    """The avatar's small square copy, for where it is shown small; the full avatar where it has none (one
+    stored before thumbnails were made)."""
+    if not user.avatar:
+        return None
+    if not user.avatar_thumbnail:
+        return avatar_url(user, request)
+    return media_url(
+        user.avatar_thumbnail.name, kind=selectors.AVATAR_MEDIA, object_id=user.pk, request=request
+    )
+
+
 class UserSummarySerializer(serializers.Serializer):
     id = IdField()
     username = serializers.CharField()
     display_name = serializers.CharField()
     bio = serializers.CharField()
     avatar = serializers.SerializerMethodField()
+    avatar_thumbnail = serializers.SerializerMethodField(
+        help_text=(
+            "A small square copy of the avatar (96x96 pixels) for where it is shown small: cards, comments,"
+            " notifications, lists. The full avatar where no thumbnail was made; null without an avatar."
+        )
+    )
     follower_count = serializers.IntegerField()
     following_count = serializers.IntegerField()
     created_at = serializers.DateTimeField(source="date_joined")
 
     def get_avatar(self, user: User) -> str | None:
         return avatar_url(user, self.context.get("request"))
+
+    def get_avatar_thumbnail(self, user: User) -> str | None:
+        return avatar_thumbnail_url(user, self.context.get("request"))
 
     def to_representation(self, user: User) -> dict[str, Any]:
         if type(self) is not UserSummarySerializer:  # subclasses add fields: DRF's way
@@ -67,6 +88,7 @@ class UserSummarySerializer(serializers.Serializer):
             "display_name": user.display_name,
             "bio": user.bio,
             "avatar": avatar_url(user, self.context.get("request")),
+            "avatar_thumbnail": avatar_thumbnail_url(user, self.context.get("request")),
             "follower_count": user.follower_count,
             "following_count": user.following_count,
             "created_at": DATETIME.to_representation(user.date_joined),

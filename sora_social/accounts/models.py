@@ -34,6 +34,9 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=50, blank=True)
     bio = models.CharField(max_length=300, blank=True)
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    # A small copy of the avatar for where it is shown small (cards, lists), written with it by the profile
+    # service; empty for an avatar stored before thumbnails existed, which is then shown in full.
+    avatar_thumbnail = models.ImageField(upload_to="avatars/%Y/%m/", blank=True, editable=False)
     birth_date = models.DateField(null=True, blank=True)
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)

@@ -176,9 +176,11 @@ AVATAR_MEDIA = "avatar"
 
 def avatar_media_allowed(*, object_id: int, name: str, viewer: User | None) -> bool:
     """Whether a media link to the avatar ``name`` of user ``object_id`` still works (sora_social.core.
-    media_access asks on every request): it is still their avatar, their account is active, and they do not
-    block the viewer it was minted for (as with their profile)."""
+    media_access asks on every request): it is still their avatar or that avatar's thumbnail, their account
+    is active, and they do not block the viewer it was minted for (as with their profile)."""
     user = User.objects.filter(pk=object_id, is_active=True).first()
-    if user is None or not name or user.avatar.name != name:
+    if user is None or not name or not user.avatar:
+        return False
+    if name not in (user.avatar.name, user.avatar_thumbnail.name):
         return False
     return viewer is None or not _blocks(blocker=user, blocked=viewer)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from feed.models import Video
 from feed.selectors import feed_preference_text
-from sora_social.accounts.services import block_create, follow_create
+from sora_social.accounts.services import block_create, follow_create, user_profile_update
+from tests.accounts.test_profile import image_file
 from tests.web.pages import html, text_of
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +47,25 @@ def test_the_following_feed_shows_cards_with_the_apis_media_links(
     assert "Like 0" in shown and "0 comments" in shown
     assert f'href="/create/?remix_of={video.pk}"' in page
     assert 'aria-current="page">Following<' in page
+
+
+def test_a_card_shows_the_authors_small_avatar_and_the_profile_the_full_one(
+    alice, bob, carol, make_video, alice_browser
+):
+    follow_create(follower=alice, followee=bob)
+    follow_create(follower=alice, followee=carol)
+    user_profile_update(user=bob, avatar=image_file("JPEG", (600, 600), "bob.jpg"))
+    carol.avatar.save("before-thumbnails.jpg", ContentFile(image_file("JPEG").read()))  # no thumbnail
+    make_video(bob)
+    make_video(carol)
+    page = html(alice_browser.get("/"))
+    avatars = re.findall(r'<img class="avatar" src="([^"]+)"[^>]*>', page)
+    assert len(avatars) == 2
+    assert any(bob.avatar_thumbnail.name in src for src in avatars)
+    assert any(carol.avatar.name in src for src in avatars)  # an old avatar is shown in full
+    assert bob.avatar.name not in page
+    profile = html(alice_browser.get("/u/bob/"))
+    assert bob.avatar.name in profile and bob.avatar_thumbnail.name not in profile
 
 
 def test_the_following_feed_leaves_out_whom_a_block_hides_and_what_an_audience_keeps(
