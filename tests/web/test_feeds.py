@@ -38,9 +38,18 @@ def test_the_following_feed_shows_cards_with_the_apis_media_links(
     # The same signed links the API hands out (minted for the same reader).
     poster = api["media"]["poster_url"].replace("&", "&amp;")
     video_url = api["media"]["video_url"].replace("&", "&amp;")
-    assert f'poster="{poster}"' in page and f'src="{video_url}"' in page
+    assert f'src="{poster}"' in page and f'src="{video_url}"' in page
+    # The poster is a lazy image under the video; the video fetches nothing until it plays (in view, by the
+    # player module, or from its controls), and does not start by itself without the module.
+    image = re.search(r'<img class="player-poster" [^>]*>', page)
+    assert image and f'src="{poster}"' in image[0]
+    assert all(f" {word}" in image[0] for word in ('loading="lazy"', 'decoding="async"', 'alt=""'))
+    assert re.search(r'width="\d+" height="\d+"', image[0])
     player = re.search(r"<video [^>]*>", page)
-    assert player and all(word in player[0].split() for word in ("muted", "autoplay", "loop", "playsinline"))
+    assert player and "poster=" not in player[0] and "autoplay" not in player[0].split()
+    words = ("muted", "loop", "playsinline", "controls", 'preload="none"', "data-play-in-view")
+    assert all(word in player[0].split() for word in words)
+    assert '<script type="module" src="/static/web/player.js"></script>' in page
     shown = text_of(page)
     assert "a fox at dusk" in shown and "@bob" in shown
     assert "With @alice_cameo" in shown

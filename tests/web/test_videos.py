@@ -23,6 +23,11 @@ def test_a_video_page_has_the_player_and_the_comments(alice, bob, make_video, al
     comment_create(video=video, author=alice, text="lovely colours")
     page = html(alice_browser.get(f"/v/{video.pk}/"))
     assert re.search(r'<video class="player" src="http://testserver/media/[^"]+"', page)
+    # The one video of its page starts at once, its poster asked for first; no module plays it.
+    player = re.search(r"<video [^>]*>", page)
+    assert player and "autoplay" in player[0].split() and "data-play-in-view" not in player[0]
+    assert re.search(r'<img class="player-poster" [^>]*fetchpriority="high"', page)
+    assert "player.js" not in page
     shown = text_of(page)
     assert "waves" in shown and "1 comment" in shown and "lovely colours" in shown
     assert '<label for="id_text">Add a comment</label>' in page
