@@ -9,9 +9,8 @@
    on the served stack (``python -m sora_social.server``, whitenoise for static files, the signed media
    view for posters and avatars), and the bytes of every response but ``video/mp4`` are summed once the
    load has settled (lazy images far below the fold are not fetched; the video in view plays and its bytes
-   are left out), as sent: this server compresses nothing (the HTML is left to a proxy in front, and
-   whitenoise serves the apps' uncompressed files), so the sum with the text gzip'd is printed beside it.
-   Target: <= 150 KB. Also printed, labelled, the old static sum: the HTML and everything it
+   are left out), as sent: the server gzips text answers (``sora_social.core.compression``; a sum with any
+   text still sent plain gzip'd is printed beside it). Target: <= 150 KB. Also printed, labelled, the old static sum: the HTML and everything it
    names (stylesheets, scripts with their imports, images, posters), fetched whether lazy or not, raw and
    with text compressed; it is what the page would weigh if every image loaded at once. Without a
    Chromium only the static sum is printed. ``--no-browser`` skips the live part (3), not this.
@@ -29,9 +28,10 @@ shipped ``demo`` engine makes (480x288, with texture like a generated frame's, J
 ``generation.rendering`` writes it).
 
 The first view, measured so (Chromium 390x844): before the posters were lazy images and the cards showed
-avatar thumbnails, 701.9 KB as sent (every poster, all five 512x512 avatars, and all 20 clips fetched); now
+avatar thumbnails, 701.9 KB as sent (every poster, all five 512x512 avatars, and all 20 clips fetched); then
 ~207-227 KB as sent (4 or 5 posters, as Chromium's lazy-load margin reaches, two 96x96 avatars, one clip
-playing), of which 44 KB of HTML and 72 KB of CSS and JS sent uncompressed; 119-140 KB with those gzip'd.
+playing), of which 44 KB of HTML and 72 KB of CSS and JS sent uncompressed; since the server gzips text,
+~120-140 KB (the posters are most of it).
 
 Where the page's time goes (timed piece by piece, and cProfile over 100 pages; 2 cores shared with other
 work): about 22 ms of CPU a page, with no single hot spot. The feed selector takes ~6.5 ms (the Redis read

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside WhiteNoise, so that static files served from the apps (no precompressed copies) are
+    # compressed too; media and range answers pass untouched.
+    "sora_social.core.compression.TextGZipMiddleware",
     "sora_social.core.errors.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
