@@ -10,10 +10,11 @@
    view for posters and avatars), and the bytes of every response but ``video/mp4`` are summed once the
    load has settled (lazy images far below the fold are not fetched; the video in view plays and its bytes
    are left out), as sent: the server gzips text answers (``sora_social.core.compression``; a sum with any
-   text still sent plain gzip'd is printed beside it). Target: <= 150 KB. Also printed, labelled, the old static sum: the HTML and everything it
-   names (stylesheets, scripts with their imports, images, posters), fetched whether lazy or not, raw and
-   with text compressed; it is what the page would weigh if every image loaded at once. Without a
-   Chromium only the static sum is printed. ``--no-browser`` skips the live part (3), not this.
+   text still sent plain gzip'd is printed beside it). Target: <= 150 KB. Also printed, labelled, the old
+   static sum: the HTML and everything it names (stylesheets, scripts with their imports, images,
+   posters), fetched whether lazy or not, raw and with text compressed; it is what the page would weigh if
+   every image loaded at once. Without a Chromium only the static sum is printed. ``--no-browser`` skips
+   the live part (3), not this.
 3. **Published -> visible** in a follower's open page: the real stack (``python -m sora_social.server`` and a
    Celery worker for ``default,fanout``) on this throwaway database and Redis; the follower's Following page
    open in headless Chromium (Playwright, a system Chromium as the browser tests use); a followed author's
