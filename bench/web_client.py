@@ -55,10 +55,6 @@ import logging
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -78,7 +74,6 @@ VIDEOS_PER_AUTHOR = 3  # 30 published: a full first page of 20 and a next page
 SERVER_TARGET_MS = 50.0
 WEIGHT_TARGET_KB = 150.0
 LIVE_TARGET_MS = 1000.0
-ASGI_APP = "sora_social.asgi:application"
 GUARD_SECONDS = 30.0  # how long a browser round may wait before it fails; a guard, not a measure
 
 
@@ -447,8 +442,10 @@ def _first_view(url: str, cookie: str, chromium: str) -> tuple[list[Fetched], li
 
 
 def first_view_weight(world: World, folder: Path, chromium: str) -> None:
+    from tests.generation.workers import session_key_for
+
     with real_stack(folder, worker=False) as url:
-        fetched, videos, shown = _first_view(url, _session_cookie(world.reader), chromium)
+        fetched, videos, shown = _first_view(url, session_key_for(world.reader), chromium)
     groups: dict[str, list[Fetched]] = {}
     for item in fetched:
         groups.setdefault(_kind(item), []).append(item)
@@ -479,12 +476,6 @@ def first_view_weight(world: World, folder: Path, chromium: str) -> None:
 # --- 3. published -> visible -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_until(check: Any, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -497,53 +488,23 @@ def _wait_until(check: Any, what: str, timeout: float = 60.0) -> None:
 def real_stack(directory: Path, worker: bool = True) -> Iterator[str]:
     """The ASGI server and (unless ``worker`` is False) one Celery worker for ``default,fanout``, as their own
     process groups on this process's database, Redis and media folder; yields the server's URL."""
-    from tests.generation.workers import Workers, worker_environment
+    from tests.generation.workers import Server, Workers
 
-    port = _free_port()
-    server_log = directory / "server.log"
-    with open(server_log, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sora_social.server", "-b", "127.0.0.1", "-p", str(port), ASGI_APP],
-            env=worker_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = Server(directory / "server.log")
     workers = Workers(directory)
     try:
         started = workers.start(queues="default,fanout") if worker else None
 
         def up() -> bool:
-            if server.poll() is not None or (started is not None and started.exited()):
-                raise RuntimeError(f"the stack died:\n{server_log.read_text()}\n{workers.logs()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return started is None or " ready." in started.log()
-            return False
+            if started is not None and started.exited():
+                raise RuntimeError(f"the worker died:\n{workers.logs()}")
+            return server.listening() and (started is None or " ready." in started.log())
 
         _wait_until(up, "the server and the worker", timeout=120)
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
+        server.stop()
         workers.kill_all()
-
-
-def _session_cookie(user: Any) -> str:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    assert session.session_key is not None
-    return session.session_key
 
 
 def published_to_visible(world: World, rounds: int) -> None:
@@ -576,6 +537,7 @@ def _live_rounds(world: World, folder: Path, chromium: str) -> list[float]:
     from feed.services import video_publish
     from sora_social.core.redis import get_redis
     from sora_social.realtime.presence import PRESENCE_KEY
+    from tests.generation.workers import session_key_for
 
     def marked_online() -> float:
         return float(get_redis().zscore(PRESENCE_KEY, str(world.reader.pk)) or 0)
@@ -584,7 +546,7 @@ def _live_rounds(world: World, folder: Path, chromium: str) -> list[float]:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True)
         context = browser.new_context(base_url=url, viewport={"width": 390, "height": 844})
         context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": _session_cookie(world.reader), "url": url}]
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session_key_for(world.reader), "url": url}]
         )
         page = context.new_page()
         samples: list[float] = []

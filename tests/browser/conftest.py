@@ -13,13 +13,8 @@ for serious and critical violations.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,8 +23,6 @@ from typing import Any, cast
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from sora_social.accounts.models import User
@@ -38,7 +31,7 @@ from tests.cameos.conftest import make_cameo  # noqa: F401 (a fixture the pages 
 from tests.conftest import chromium_path
 from tests.feed.conftest import make_video  # noqa: F401 (a fixture the flows use)
 from tests.generation.conftest import provenance_dir  # noqa: F401 (the stack's signing identity)
-from tests.generation.workers import REPOSITORY, Workers, worker_environment
+from tests.generation.workers import REPOSITORY, Server, Workers, session_key_for
 
 SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS") or REPOSITORY / ".run" / "screenshots")
 PHONE = {"width": 390, "height": 844}
@@ -48,41 +41,24 @@ DESKTOP = {"width": 1280, "height": 800}
 EVENTUAL_MS = 90_000
 # The shipped engine, with few sampling steps: a 2-second clip in seconds on one core.
 ENGINE_STEPS = 6
-ASGI_APP = "sora_social.asgi:application"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
 class Stack:
-    url: str
-    server: subprocess.Popen[bytes]
-    server_log: Path
+    server: Server
     workers: Workers
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
     def check(self) -> None:
         """Fail with the logs when a process of the stack has died."""
-        if self.server.poll() is not None:
-            raise AssertionError(f"the server exited:\n{self.server_log.read_text(errors='replace')}")
+        self.server.listening()
         self.workers.check()
 
     def logs(self) -> str:
-        return f"----- server -----\n{self.server_log.read_text(errors='replace')}\n{self.workers.logs()}"
-
-
-def _wait_for_port(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the server exited:\n{log.read_text(errors='replace')}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"the server did not listen within 60 s:\n{log.read_text(errors='replace')}")
+        return f"----- server -----\n{self.server.log()}\n{self.workers.logs()}"
 
 
 def _bind_queues() -> None:
@@ -111,31 +87,18 @@ def stack(
         "PROVENANCE_KEY_FILE": provenance_dir / "key.pem",
         "PROVENANCE_TRUST_ANCHORS_FILE": provenance_dir / "ca.pem",
     }
-    port = _free_port()
-    server_log = directory / "server.log"
-    with open(server_log, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sora_social.server", "-b", "127.0.0.1", "-p", str(port), ASGI_APP],
-            cwd=REPOSITORY,
-            env=worker_environment(**environment),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = Server(directory / "server.log", **environment)
     workers = Workers(directory)
     try:
         workers.start(queues="gpu", **environment)
         workers.start(queues="default,fanout", **environment)
-        _wait_for_port(port, server, server_log)
-        yield Stack(f"http://127.0.0.1:{port}", server, server_log, workers)
+        deadline = time.monotonic() + 60
+        while not server.listening():
+            assert time.monotonic() < deadline, f"the server did not listen within 60 s:\n{server.log()}"
+            time.sleep(0.1)
+        yield Stack(server, workers)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
+        server.stop()
         workers.kill_all()
 
 
@@ -199,14 +162,9 @@ def signed_in(new_context: Callable[..., Any], stack: Stack) -> Callable[..., An
 
     def make(user: User, **context_args: Any) -> Any:
         context_args.setdefault("viewport", PHONE)
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
         context = new_context(**context_args)
         context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": stack.url}]
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session_key_for(user), "url": stack.url}]
         )
         context.set_default_timeout(15_000)
         return context.new_page()

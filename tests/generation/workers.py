@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -82,40 +83,29 @@ def worker_environment(**overrides: object) -> dict[str, str]:
     return environment
 
 
+def spawn(arguments: list[str], log_path: Path, environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``python <arguments>`` in the repository as its own process group (so that it can be killed whole),
+    its output in ``log_path``."""
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, *arguments],
+            cwd=REPOSITORY,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 class Worker:
     def __init__(self, name: str, log_path: Path, environment: dict[str, str], queues: str = "gpu") -> None:
         self.name = name
         self.log_path = log_path
         self.killed = False
-        with open(log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "sora_social",
-                    "worker",
-                    "-Q",
-                    queues,
-                    "-c",
-                    "1",
-                    "--prefetch-multiplier",
-                    "1",
-                    "-n",
-                    f"{name}@%h",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--loglevel",
-                    "INFO",
-                ],
-                cwd=REPOSITORY,
-                env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        celery = ("-m", "celery", "-A", "sora_social", "worker", "-Q", queues, "-c", "1")
+        options = ("--prefetch-multiplier", "1", "-n", f"{name}@%h", "--without-mingle", "--without-gossip")
+        self.process = spawn([*celery, *options, "--loglevel", "INFO"], log_path, environment)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -171,3 +161,57 @@ class Workers:
             if time.monotonic() > deadline:
                 raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
             time.sleep(0.05)
+
+
+class Server:
+    """The ASGI server that ``make run`` starts (``python -m sora_social.server``, WebSockets included) as its
+    own process group on a free port, sharing the test process's database, Redis and media folder through
+    ``worker_environment``; ``stop()`` ends it (SIGTERM, then SIGKILL after 15 s)."""
+
+    ASGI_APP = "sora_social.asgi:application"
+
+    def __init__(self, log_path: Path, **environment: object) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        server = ("-m", "sora_social.server", "-b", "127.0.0.1", "-p", str(self.port), self.ASGI_APP)
+        self.process = spawn(list(server), log_path, worker_environment(**environment))
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def exited(self) -> bool:
+        return self.process.poll() is not None
+
+    def listening(self) -> bool:
+        """Whether it answers on its port; an exited server is a failure, with its log."""
+        if self.exited():
+            raise AssertionError(f"the server exited with {self.process.returncode}:\n{self.log()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+            return True
+        return False
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=15)
+
+
+def session_key_for(user: Any) -> str:
+    """A session signed in as ``user``, as the sign-in page makes one; its key is the cookie's value."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    assert session.session_key is not None
+    return session.session_key
