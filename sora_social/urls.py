@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from sora_social.core import errors, media_access
+from sora_social.core import errors, health, media_access
 
 api_v1 = [
     path("", include("sora_social.accounts.urls")),
@@ -17,6 +17,9 @@ api_v1 = [
 PAGE = ["get", "head"]
 
 urlpatterns = [
+    # Liveness and readiness probes of the web role (sora_social/core/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # HTML pages, read with GET only (DRF's OPTIONS answer, API metadata, has no page template to render).

@@ -181,6 +181,13 @@ def json_error(status: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse(error_body(code, detail), status=status)
 
 
+def method_not_allowed(request: HttpRequest, allowed: tuple[str, ...] = ("GET", "HEAD")) -> HttpResponse:
+    """The contract's 405 for a plain Django view, with the methods it takes in ``Allow``."""
+    response = json_error(405, "method_not_allowed", f'Method "{request.method}" is not allowed here.')
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return json_error(400, "bad_request", "The request could not be understood.")
 

@@ -46,7 +46,7 @@ from django.utils.http import http_date
 from django.views.static import was_modified_since
 
 from sora_social.core.api import absolute_url
-from sora_social.core.errors import json_error
+from sora_social.core.errors import json_error, method_not_allowed
 
 # Storage folders whose files are only ever read by the system itself.
 NEVER_SERVED = ("raw/", "cameo_recordings/")
@@ -113,9 +113,7 @@ def serve(request: HttpRequest, name: str) -> HttpResponseBase:
     """``GET /media/<name>?object=&viewer=&expires=&signature=``: the file, if the link is ours, has not
     expired, and its reader may still see its object."""
     if request.method not in ("GET", "HEAD"):
-        response = json_error(405, "method_not_allowed", f'Method "{request.method}" is not allowed here.')
-        response["Allow"] = "GET, HEAD"
-        return response
+        return method_not_allowed(request)
     if not isinstance(default_storage, FileSystemStorage) or not servable_name(name):
         return _not_found()
     query = request.GET
