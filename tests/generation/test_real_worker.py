@@ -10,6 +10,9 @@ running. Timeouts only guard against hanging; nothing asserts how long anything 
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -28,7 +31,7 @@ from generation.models import GenerationJob
 from sora_social.asgi import application
 from sora_social.celery import app as celery_app
 from tests.cameos.conftest import media_files
-from tests.generation.workers import Worker, Workers
+from tests.generation.workers import Worker, Workers, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -168,6 +171,26 @@ def test_a_real_worker_makes_the_draft(as_alice, alice, workers):
         video.raw_file.name,
     }
     assert Notification.objects.filter(recipient=alice, kind="video_ready", video=video).count() == 1
+
+
+def test_a_worker_answers_the_liveness_ping_the_readme_gives_and_a_dead_one_does_not(workers):
+    """README, "Probes": a worker's liveness is ``celery -A sora_social inspect ping -d <name>@<host>``."""
+    worker = workers.start()
+    name = f"{worker.name}@{socket.gethostname()}"
+    command = [sys.executable, "-m", "celery", "-A", "sora_social", "inspect", "ping", "-d", name, "-t", "5"]
+    environment = worker_environment()
+
+    def ping() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60)
+
+    def pong() -> subprocess.CompletedProcess[str] | None:
+        done = ping()
+        return done if done.returncode == 0 else None
+
+    answered = workers.wait_until(pong, what="the worker to answer its ping", timeout=TIMEOUT)
+    assert "pong" in answered.stdout
+    worker.kill()
+    assert ping().returncode != 0
 
 
 def test_the_same_idempotency_key_makes_one_video(as_alice, alice, workers):
